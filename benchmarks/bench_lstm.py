@@ -65,8 +65,10 @@ def main():
     parser.add_argument("--repeats", type=int, default=7)
     args = parser.parse_args()
     rng = np.random.default_rng(0)
-    header = (f"{'(N, T, D, H)':>22} {'dtype':>8} {'fwd ms':>9} {'fwd+bwd ms':>11} "
-              f"{'floor ms':>9} {'ratio':>6} {'µs/step':>8}")
+    header = (
+        f"{'(N, T, D, H)':>22} {'dtype':>8} {'fwd ms':>9} {'fwd+bwd ms':>11} "
+        f"{'floor ms':>9} {'ratio':>6} {'µs/step':>8}"
+    )
     print(header)
     print("-" * len(header))
     for N, T, D, H in SHAPES:
@@ -74,13 +76,17 @@ def main():
             params = lstm.init_params(D, H, seed=0, dtype=dtype)
             x = rng.standard_normal((N, T, D)).astype(dtype)
             dh = rng.standard_normal((N, T, H)).astype(dtype)
-            t_fwd = median_time(lambda: lstm.forward(x, params), args.repeats)
-            t_all = median_time(lambda: lstm.backward(dh, lstm.forward(x, params)), args.repeats)
+            t_fwd = median_time(lambda x=x, p=params: lstm.forward(x, p), args.repeats)
+            t_all = median_time(
+                lambda x=x, p=params, dh=dh: lstm.backward(dh, lstm.forward(x, p)), args.repeats
+            )
             floor_fwd, floor_all = blas_floor(N, T, D, H, dtype, rng)
             t_floor = median_time(floor_all, args.repeats)
-            print(f"{str((N, T, D, H)):>22} {np.dtype(dtype).name:>8} {t_fwd * 1e3:9.2f} "
-                  f"{t_all * 1e3:11.2f} {t_floor * 1e3:9.2f} {t_all / t_floor:6.2f} "
-                  f"{t_all / T * 1e6:8.1f}")
+            print(
+                f"{str((N, T, D, H)):>22} {np.dtype(dtype).name:>8} {t_fwd * 1e3:9.2f} "
+                f"{t_all * 1e3:11.2f} {t_floor * 1e3:9.2f} {t_all / t_floor:6.2f} "
+                f"{t_all / T * 1e6:8.1f}"
+            )
 
 
 if __name__ == "__main__":

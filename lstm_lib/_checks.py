@@ -35,7 +35,9 @@ def float_array(name, value, *, ndim=None, dtype=None):
     if dtype is not None and arr.dtype != dtype:
         arr = arr.astype(dtype)
     if not np.isfinite(arr).all():
-        raise ValueError(f"{name} must be finite, got {np.count_nonzero(~np.isfinite(arr))} NaN/inf entries")
+        raise ValueError(
+            f"{name} must be finite, got {np.count_nonzero(~np.isfinite(arr))} NaN/inf entries"
+        )
     return arr
 
 
@@ -51,7 +53,9 @@ def param_dict(params, keys, name="params"):
     Returns the common dtype.
     """
     if not isinstance(params, dict):
-        raise TypeError(f"{name} must be a dict of arrays with keys {sorted(keys)}, got {type(params).__name__}")
+        raise TypeError(
+            f"{name} must be a dict of arrays with keys {sorted(keys)}, got {type(params).__name__}"
+        )
     missing = [k for k in keys if k not in params]
     unknown = [k for k in params if k not in keys]
     if missing or unknown:
@@ -78,7 +82,9 @@ def sequence_input(x, D, dtype):
     if N == 0 or T == 0:
         raise ValueError(f"x must have N >= 1 sequences of T >= 1 steps, got shape {x.shape}")
     if Dx != D:
-        raise ValueError(f"x must have shape (N, T, D) with D = {D} to match params['Wx'], got {x.shape}")
+        raise ValueError(
+            f"x must have shape (N, T, D) with D = {D} to match params['Wx'], got {x.shape}"
+        )
     return x
 
 
@@ -89,3 +95,35 @@ def initial_state(name, value, N, H, dtype):
     arr = float_array(name, value, ndim=2, dtype=dtype)
     expect_shape(name, arr, (N, H))
     return arr
+
+
+def gate_overrides(gates, shape, dtype, coupled):
+    """Validate ``gates`` and return {name: value broadcast to ``shape`` (N, T, H)}."""
+    if gates is None:
+        return {}
+    if not isinstance(gates, dict):
+        raise TypeError(
+            f"gates must be a dict with keys among 'i', 'f', 'o', got {type(gates).__name__}"
+        )
+    forced = {}
+    for name, value in gates.items():
+        if name not in ("i", "f", "o"):
+            raise ValueError(f"gates keys must be among 'i', 'f', 'o', got {name!r}")
+        if coupled and name == "f":
+            raise ValueError("gates['f'] cannot be forced with coupled=True (f is 1 - i there)")
+        arr = np.asarray(value)
+        if arr.dtype.kind in "biu":  # 0/1 masks and plain integers are fine for a gate
+            arr = arr.astype(dtype)
+        arr = float_array(f"gates[{name!r}]", arr, dtype=dtype)
+        if arr.size and (arr.min() < 0.0 or arr.max() > 1.0):
+            raise ValueError(
+                f"gates[{name!r}] must lie in [0, 1], got values in [{arr.min()}, {arr.max()}]"
+            )
+        try:
+            forced[name] = np.broadcast_to(arr, shape)
+        except ValueError:
+            raise ValueError(
+                f"gates[{name!r}] must be broadcastable to (N, T, H) = {shape}, "
+                f"got shape {arr.shape}"
+            ) from None
+    return forced

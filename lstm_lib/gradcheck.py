@@ -80,6 +80,8 @@ def check_grads(f, params, grads, eps=1e-6, keys=None):
         if k not in grads:
             raise ValueError(f"grads has no entry {k!r}; it has {sorted(grads)}")
         if np.shape(grads[k]) != np.shape(params[k]):
-            raise ValueError(f"grads[{k!r}] must have shape {np.shape(params[k])}, got {np.shape(grads[k])}")
+            raise ValueError(
+                f"grads[{k!r}] must have shape {np.shape(params[k])}, got {np.shape(grads[k])}"
+            )
         out[k] = rel_error(grads[k], numerical_grad(f, params, k, eps))
     return out

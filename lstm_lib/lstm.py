@@ -20,16 +20,15 @@ gives the CIFG variant of Greff et al. (2017): f_t = 1 - i_t.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 import numpy as np
 
 from . import _checks
+from . import _lstm_cell as cell
 
 GATE_ORDER = ("i", "f", "g", "o")
 PARAM_KEYS = ("Wx", "Wh", "b")
-_GATE_BLOCK = {"i": 0, "f": 1, "g": 2, "o": 3}
 
 
 def init_params(input_size, hidden_size, *, seed=None, forget_bias=1.0, dtype=np.float64):
@@ -67,132 +66,6 @@ def init_params(input_size, hidden_size, *, seed=None, forget_bias=1.0, dtype=np
     }
 
 
-# ---------------------------------------------------------------------------
-# Cell math shared by the step and the sequence functions.
-# Arrays with a trailing 4H axis hold the four gates side by side (i, f, g, o).
-#
-# One tanh gives all four activations: sigmoid(z) = 0.5 * tanh(z / 2) + 0.5 is exact
-# and cannot overflow, so the i, f, o pre-activations are halved (``_scale``), passed
-# through tanh together with g's, then scaled and shifted back. Halving is exact in
-# floating point, so the sequence functions may halve the weights once instead.
-
-
-@functools.lru_cache(maxsize=64)
-def _scale(H, dtype):
-    """(4H,) read-only factors [0.5 (i), 0.5 (f), 1 (g), 0.5 (o)], blockwise."""
-    out = np.repeat(np.array([0.5, 0.5, 1.0, 0.5], dtype), H)
-    out.flags.writeable = False
-    return out
-
-
-@functools.lru_cache(maxsize=64)
-def _shift(H, dtype):
-    """(4H,) read-only offsets [0.5, 0.5, 0, 0.5], blockwise."""
-    out = np.repeat(np.array([0.5, 0.5, 0.0, 0.5], dtype), H)
-    out.flags.writeable = False
-    return out
-
-
-def _activate(z, out, forced, coupled):
-    """Gate activations [i, f, g, o] into ``out`` (N, 4H) from halved pre-activations ``z``.
-
-    z = a * _scale(H): a_i/2, a_f/2, a_g, a_o/2 (``out`` may be ``z`` itself).
-    ``forced`` maps a gate name to its forced value (broadcastable to (N, H));
-    ``coupled`` sets f = 1 - i (CIFG).
-    """
-    H = out.shape[-1] // 4
-    np.tanh(z, out)
-    np.multiply(out, _scale(H, out.dtype), out)
-    np.add(out, _shift(H, out.dtype), out)
-    if forced:
-        for name, value in forced.items():
-            k = _GATE_BLOCK[name]
-            out[:, k * H : (k + 1) * H] = value
-    if coupled:
-        np.subtract(1.0, out[:, :H], out[:, H : 2 * H])
-    return out
-
-
-def _cell_update(act, c_prev, c, tc, h):
-    """C_t = f*C_{t-1} + i*g;  h_t = o*tanh(C_t), written into c, tc (= tanh C_t) and h (N, H)."""
-    H = c_prev.shape[-1]
-    np.multiply(act[:, H : 2 * H], c_prev, c)  # f * C_{t-1}
-    c += act[:, :H] * act[:, 2 * H : 3 * H]  # + i * C~
-    np.tanh(c, tc)
-    np.multiply(act[:, 3 * H :], tc, h)  # o * tanh(C_t)
-
-
-def _local_factors(act, c_prev, tc, forced, coupled):
-    """Per-gate factors that turn dL/dC_t and dL/dh_t into dL/da_t (any leading axes).
-
-    Returns (M, od):
-        M (..., 4, H): dL/da_t[k] = dc * M[k] for k = i, f, g and dh_t * M[o], where
-            dc = dL/dC_t and dh_t = dL/dh_t;
-        od (..., H): o_t * (1 - tanh(C_t)^2), so that dL/dC_t gains dh_t * od.
-    A forced gate's factor is zero: no gradient flows into it.
-    """
-    H = c_prev.shape[-1]
-    i, f, g, o = act[..., :H], act[..., H : 2 * H], act[..., 2 * H : 3 * H], act[..., 3 * H :]
-    M = np.empty(act.shape[:-1] + (4, H), act.dtype)
-    if coupled:  # f = 1 - i, so dL/di gains -dL/df = -dc * C_{t-1}
-        np.multiply(g - c_prev, i * (1.0 - i), out=M[..., 0, :])
-        M[..., 1, :] = 0.0
-    else:
-        np.multiply(g, i * (1.0 - i), out=M[..., 0, :])
-        np.multiply(c_prev, f * (1.0 - f), out=M[..., 1, :])
-    np.multiply(i, 1.0 - g * g, out=M[..., 2, :])
-    np.multiply(tc, o * (1.0 - o), out=M[..., 3, :])
-    for name in forced:
-        M[..., _GATE_BLOCK[name], :] = 0.0
-    return M, o * (1.0 - tc * tc)
-
-
-def _cell_backward(dh, dc, M, od, f, da):
-    """One step of backprop through the cell (N sequences, H units).
-
-    Args:
-        dh: (N, H) total dL/dh_t.
-        dc: (N, H) dL/dC_t from later steps; updated in place to the total dL/dC_t.
-        M, od, f: this step's factors from ``_local_factors`` (N, 4, H), (N, H) and f_t.
-        da: (N, 4, H) output buffer for dL/da_t.
-    Returns:
-        dc_prev (N, H): the share of dL/dC_t passed back to C_{t-1}.
-    """
-    dc += dh * od
-    np.multiply(dc[:, None, :], M[:, :3], da[:, :3])
-    np.multiply(dh, M[:, 3], da[:, 3])
-    return dc * f
-
-
-def _normalise_gates(gates, shape, dtype, coupled):
-    """Validate ``gates`` and return {name: value broadcast to ``shape`` (N, T, H)}."""
-    if gates is None:
-        return {}
-    if not isinstance(gates, dict):
-        raise TypeError(f"gates must be a dict with keys among 'i', 'f', 'o', got {type(gates).__name__}")
-    forced = {}
-    for name, value in gates.items():
-        if name not in ("i", "f", "o"):
-            raise ValueError(f"gates keys must be among 'i', 'f', 'o', got {name!r}")
-        if coupled and name == "f":
-            raise ValueError("gates['f'] cannot be forced with coupled=True (f is 1 - i there)")
-        arr = np.asarray(value)
-        if arr.dtype.kind in "biu":  # 0/1 masks and plain integers are fine for a gate
-            arr = arr.astype(dtype)
-        arr = _checks.float_array(f"gates[{name!r}]", arr, dtype=dtype)
-        if arr.size and (arr.min() < 0.0 or arr.max() > 1.0):
-            raise ValueError(
-                f"gates[{name!r}] must lie in [0, 1], got values in [{arr.min()}, {arr.max()}]"
-            )
-        try:
-            forced[name] = np.broadcast_to(arr, shape)
-        except ValueError:
-            raise ValueError(
-                f"gates[{name!r}] must be broadcastable to (N, T, H) = {shape}, got shape {arr.shape}"
-            ) from None
-    return forced
-
-
 def _check_params(params):
     dtype = _checks.param_dict(params, PARAM_KEYS)
     Wx, Wh, b = params["Wx"], params["Wh"], params["b"]
@@ -228,13 +101,21 @@ def step_forward(x_t, h_prev, c_prev, params, gates=None, coupled=False):
     _checks.expect_shape("x_t", x_t, (N, D))
     h_prev = _checks.initial_state("h_prev", h_prev, N, H, dtype)
     c_prev = _checks.initial_state("c_prev", c_prev, N, H, dtype)
-    forced = _normalise_gates(gates, (N, H), dtype, coupled)
+    forced = _checks.gate_overrides(gates, (N, H), dtype, coupled)
     a = h_prev @ params["Wh"] + (x_t @ params["Wx"] + params["b"])  # (N, 4H): i, f, g, o
-    act = _activate(a * _scale(H, dtype), np.empty_like(a), forced, coupled)
+    act = cell.activate(a * cell.scale(H, dtype), np.empty_like(a), forced, coupled)
     c, tc, h = (np.empty_like(c_prev) for _ in range(3))
-    _cell_update(act, c_prev, c, tc, h)
-    cache = {"x": x_t, "h_prev": h_prev, "c_prev": c_prev, "act": act, "tc": tc,
-             "params": params, "forced": forced, "coupled": coupled}
+    cell.update(act, c_prev, c, tc, h)
+    cache = {
+        "x": x_t,
+        "h_prev": h_prev,
+        "c_prev": c_prev,
+        "act": act,
+        "tc": tc,
+        "params": params,
+        "forced": forced,
+        "coupled": coupled,
+    }
     return h, c, cache
 
 
@@ -255,9 +136,9 @@ def step_backward(dh, dc, cache):
     dc = _checks.float_array("dc", dc, ndim=2, dtype=act.dtype)
     _checks.expect_shape("dh", dh, (N, H))
     _checks.expect_shape("dc", dc, (N, H))
-    M, od = _local_factors(act, c_prev, cache["tc"], cache["forced"], cache["coupled"])
+    M, od = cell.local_factors(act, c_prev, cache["tc"], cache["forced"], cache["coupled"])
     da = np.empty((N, 4, H), act.dtype)
-    dc_prev = _cell_backward(dh, dc.copy(), M, od, act[:, H : 2 * H], da)
+    dc_prev = cell.backward_step(dh, dc.copy(), M, od, act[:, H : 2 * H], da)
     da = da.reshape(N, 4 * H)
     dparams = {"Wx": cache["x"].T @ da, "Wh": cache["h_prev"].T @ da, "b": da.sum(axis=0)}
     return da @ params["Wx"].T, da @ params["Wh"].T, dc_prev, dparams
@@ -315,12 +196,12 @@ def forward(x, params, h0=None, c0=None, gates=None, coupled=False):
     N, T, _ = x.shape
     h0 = _checks.initial_state("h0", h0, N, H, dtype)
     c0 = _checks.initial_state("c0", c0, N, H, dtype)
-    forced = _normalise_gates(gates, (N, T, H), dtype, coupled)
+    forced = _checks.gate_overrides(gates, (N, T, H), dtype, coupled)
     forced_tm = {k: v.transpose(1, 0, 2) for k, v in forced.items()}
 
     # Input projections of every step at once (one large product), already halved for
-    # the sigmoid gates, as is Wh: z_t = xz_t + h_{t-1} Wz = a_t * _scale.
-    scale = _scale(H, dtype)
+    # the sigmoid gates, as is Wh: z_t = xz_t + h_{t-1} Wz = a_t * scale.
+    scale = cell.scale(H, dtype)
     x_tm = np.ascontiguousarray(x.transpose(1, 0, 2))
     xz = (x_tm.reshape(T * N, D) @ (params["Wx"] * scale)).reshape(T, N, 4 * H)
     xz += params["b"] * scale
@@ -331,15 +212,28 @@ def forward(x, params, h0=None, c0=None, gates=None, coupled=False):
     for t in range(T):
         z = np.dot(h_prev, Wz, act[t])  # np.dot: less call overhead than @ on small shapes
         z += xz[t]
-        _activate(z, z, {k: v[t] for k, v in forced_tm.items()} if forced else forced, coupled)
-        _cell_update(act[t], c_prev, c[t], tc[t], h[t])
+        cell.activate(z, z, {k: v[t] for k, v in forced_tm.items()} if forced else forced, coupled)
+        cell.update(act[t], c_prev, c[t], tc[t], h[t])
         h_prev, c_prev = h[t], c[t]
     act_nt = act.transpose(1, 0, 2)
     return LSTMTrace(
-        h=h.transpose(1, 0, 2), c=c.transpose(1, 0, 2), i=act_nt[..., :H],
-        f=act_nt[..., H : 2 * H], g=act_nt[..., 2 * H : 3 * H], o=act_nt[..., 3 * H :],
-        x=x, h0=h0, c0=c0, params=params, forced=forced, coupled=coupled,
-        act_tm=act, c_tm=c, tc_tm=tc, h_tm=h, x_tm=x_tm,
+        h=h.transpose(1, 0, 2),
+        c=c.transpose(1, 0, 2),
+        i=act_nt[..., :H],
+        f=act_nt[..., H : 2 * H],
+        g=act_nt[..., 2 * H : 3 * H],
+        o=act_nt[..., 3 * H :],
+        x=x,
+        h0=h0,
+        c0=c0,
+        params=params,
+        forced=forced,
+        coupled=coupled,
+        act_tm=act,
+        c_tm=c,
+        tc_tm=tc,
+        h_tm=h,
+        x_tm=x_tm,
     )
 
 
@@ -359,7 +253,9 @@ def backward(dh, trace, dc_last=None, return_state_grads=False):
         dL/dC_t through every later step.
     """
     if not isinstance(trace, LSTMTrace):
-        raise TypeError(f"trace must be the LSTMTrace returned by forward, got {type(trace).__name__}")
+        raise TypeError(
+            f"trace must be the LSTMTrace returned by forward, got {type(trace).__name__}"
+        )
     N, T, H = trace.h.shape
     dtype = trace.h.dtype
     dh = _checks.float_array("dh", dh, ndim=3, dtype=dtype)
@@ -368,7 +264,7 @@ def backward(dh, trace, dc_last=None, return_state_grads=False):
     dh_tm = dh.transpose(1, 0, 2)
 
     c_prev = np.concatenate([trace.c0[None], trace.c_tm[:-1]])  # (T, N, H)
-    M, od = _local_factors(trace.act_tm, c_prev, trace.tc_tm, trace.forced, trace.coupled)
+    M, od = cell.local_factors(trace.act_tm, c_prev, trace.tc_tm, trace.forced, trace.coupled)
     f = trace.act_tm[..., H : 2 * H]
     WhT = np.ascontiguousarray(trace.params["Wh"].T)
     da = np.empty((T, N, 4, H), dtype)
@@ -379,7 +275,7 @@ def backward(dh, trace, dc_last=None, return_state_grads=False):
     dh_t = np.empty((N, H), dtype)
     for t in range(T - 1, -1, -1):
         np.add(dh_tm[t], dh_rec, dh_t)
-        dc_prev = _cell_backward(dh_t, dc, M[t], od[t], f[t], da[t])
+        dc_prev = cell.backward_step(dh_t, dc, M[t], od[t], f[t], da[t])
         np.dot(da2[t], WhT, dh_rec)
         if return_state_grads:
             dh_all[t], dc_all[t] = dh_t, dc

@@ -147,7 +147,9 @@ def backward(dh, trace, return_state_grads=False):
         {"Wx": (D, H), "Wh": (H, H), "b": (H,), "x": (N, T, D), "h0": (N, H)} (+ "h").
     """
     if not isinstance(trace, RNNTrace):
-        raise TypeError(f"trace must be the RNNTrace returned by forward, got {type(trace).__name__}")
+        raise TypeError(
+            f"trace must be the RNNTrace returned by forward, got {type(trace).__name__}"
+        )
     N, T, H = trace.h.shape
     dh = _checks.float_array("dh", dh, ndim=3, dtype=trace.h.dtype)
     _checks.expect_shape("dh", dh, (N, T, H))

@@ -68,7 +68,9 @@ def test_backward_with_scalar_gate_overrides(setup, gates):
 
 def test_backward_with_array_gate_overrides(setup):
     rng = setup["rng"]
-    _check_all_grads(setup, gates={"f": rng.uniform(size=(N, T, H)), "i": rng.uniform(size=(1, T, 1))})
+    _check_all_grads(
+        setup, gates={"f": rng.uniform(size=(N, T, H)), "i": rng.uniform(size=(1, T, 1))}
+    )
 
 
 def test_backward_coupled_variant(setup):

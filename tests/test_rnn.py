@@ -44,7 +44,9 @@ def test_forward_satisfies_recurrence(setup):
     p, x, h0 = setup["params"], setup["x"], setup["h0"]
     tr = rnn.forward(x, p, h0)
     h_prev = np.concatenate([h0[:, None], tr.h[:, :-1]], axis=1)
-    np.testing.assert_allclose(tr.h, np.tanh(x @ p["Wx"] + h_prev @ p["Wh"] + p["b"]), rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(
+        tr.h, np.tanh(x @ p["Wx"] + h_prev @ p["Wh"] + p["b"]), rtol=1e-13, atol=1e-15
+    )
 
 
 def test_step_functions_agree_with_sequence(setup):
