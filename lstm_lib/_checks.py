@@ -41,6 +41,17 @@ def float_array(name, value, *, ndim=None, dtype=None):
     return arr
 
 
+def layer_sizes(input_size, hidden_size, dtype):
+    """Validate a cell's sizes and dtype; returns (D, H, np.dtype)."""
+    for name, v in (("input_size", input_size), ("hidden_size", hidden_size)):
+        if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 1:
+            raise ValueError(f"{name} must be a positive integer, got {v!r}")
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f":
+        raise TypeError(f"dtype must be a floating dtype, got {dtype}")
+    return int(input_size), int(hidden_size), dtype
+
+
 def expect_shape(name, arr, shape):
     """Raise ValueError unless ``arr.shape == shape``."""
     if arr.shape != tuple(shape):

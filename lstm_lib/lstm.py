@@ -48,13 +48,7 @@ def init_params(input_size, hidden_size, *, seed=None, forget_bias=1.0, dtype=np
     Returns:
         {"Wx": (D, 4H), "Wh": (H, 4H), "b": (4H,)}, column blocks in gate order i, f, g, o.
     """
-    for name, v in (("input_size", input_size), ("hidden_size", hidden_size)):
-        if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 1:
-            raise ValueError(f"{name} must be a positive integer, got {v!r}")
-    dtype = np.dtype(dtype)
-    if dtype.kind != "f":
-        raise TypeError(f"dtype must be a floating dtype, got {dtype}")
-    D, H = int(input_size), int(hidden_size)
+    D, H, dtype = _checks.layer_sizes(input_size, hidden_size, dtype)
     rng = np.random.default_rng(seed)
     scale = 1.0 / np.sqrt(H)
     b = np.zeros(4 * H)

@@ -29,13 +29,7 @@ def init_params(input_size, hidden_size, *, seed=None, dtype=np.float64):
     Returns:
         {"Wx": (D, H), "Wh": (H, H), "b": (H,)}.
     """
-    for name, v in (("input_size", input_size), ("hidden_size", hidden_size)):
-        if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 1:
-            raise ValueError(f"{name} must be a positive integer, got {v!r}")
-    dtype = np.dtype(dtype)
-    if dtype.kind != "f":
-        raise TypeError(f"dtype must be a floating dtype, got {dtype}")
-    D, H = int(input_size), int(hidden_size)
+    D, H, dtype = _checks.layer_sizes(input_size, hidden_size, dtype)
     rng = np.random.default_rng(seed)
     scale = 1.0 / np.sqrt(H)
     return {
