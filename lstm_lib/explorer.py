@@ -100,13 +100,16 @@ def _is_numeric(pairs):
     return all(isinstance(v, numbers.Real) and not isinstance(v, bool) for _, v in pairs)
 
 
-def render_frames(render, controls, *, dpi=80):
+def render_frames(render, controls, *, dpi=80, tight=True):
     """Render every combination of control values to PNG bytes.
 
     Args:
         render: ``callable(**params) -> matplotlib.figure.Figure``.
         controls: the normalised controls, ``[(name, label, [(option_label, value), ...])]``.
         dpi: PNG resolution (dots per inch), a positive number.
+        tight: crop each PNG to its drawn content (``bbox_inches="tight"``, which draws the
+            figure twice); pass False for figures with fixed margins (e.g. constrained
+            layout): faster, and every frame has the same size.
 
     Returns:
         list of ``bytes`` (PNG), length = product of the option counts, in row-major order
@@ -126,7 +129,7 @@ def render_frames(render, controls, *, dpi=80):
             )
         buf = io.BytesIO()
         try:
-            fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight",
+            fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight" if tight else None,
                         metadata={"Software": None})
         finally:
             plt.close(fig)
@@ -135,7 +138,7 @@ def render_frames(render, controls, *, dpi=80):
 
 
 def static_explorer(render, options, *, labels=None, title=None, initial=None, dpi=80,
-                    max_frames=64):
+                    max_frames=64, tight=True):
     """Precompute ``render`` over a grid of options and return a self-contained HTML block.
 
     Args:
@@ -151,6 +154,7 @@ def static_explorer(render, options, *, labels=None, title=None, initial=None, d
             (default: the first option of each control).
         dpi: PNG resolution; keep it modest (60-100), every frame is embedded.
         max_frames: refuse grids with more combinations than this (page weight).
+        tight: crop frames to their content (see ``render_frames``).
 
     Returns:
         IPython.display.HTML: controls + an ``<img>``, inline CSS/JS only, unique DOM ids.
@@ -177,7 +181,7 @@ def static_explorer(render, options, *, labels=None, title=None, initial=None, d
         raise TypeError(f"title must be a str or None, got {type(title).__name__}")
     start = _initial_indices(controls, initial)
 
-    frames = render_frames(render, controls, dpi=dpi)
+    frames = render_frames(render, controls, dpi=dpi, tight=bool(tight))
     b64 = [base64.b64encode(f).decode("ascii") for f in frames]
     digest = hashlib.sha1("".join(b64).encode("ascii")).hexdigest()[:10]
     uid = f"lstm-explorer-{digest}-{next(_COUNTER)}"

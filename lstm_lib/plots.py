@@ -89,10 +89,11 @@ def gate_heatmaps(trace, tokens, *, n=0, units=None, glosses=None, figsize=None)
     """
     H = trace.i.shape[2]
     units = np.arange(H) if units is None else np.asarray(units)
+    panel_height = min(max(0.6 + 0.25 * len(units), 1.0), 3.0)  # inches per gate panel
     fig, axes = plt.subplots(
         3,
         1,
-        figsize=figsize or (max(6, 0.45 * len(tokens) + 2), 1.2 + 0.9 * len(units)),
+        figsize=figsize or (max(6, 0.45 * len(tokens) + 2), 0.8 + 3 * panel_height),
         sharex=True,
         constrained_layout=True,
     )

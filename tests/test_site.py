@@ -160,7 +160,9 @@ class Visit:
             page.wait_for_function(
                 "[...document.querySelectorAll('.mermaid')].every(e => e.querySelector('svg'))",
                 timeout=LOAD_TIMEOUT_MS)
-        if page.locator('script[type="application/vnd.jupyter.widget-state+json"]').count():
+        # Only a page that shows a widget view has one to wait for: a notebook whose widget
+        # cell output is removed (tag remove-output) still embeds the widget state.
+        if page.locator('script[type="application/vnd.jupyter.widget-view+json"]').count():
             page.wait_for_function(
                 "document.querySelectorAll('.widget-subarea .jupyter-widgets').length > 0",
                 timeout=LOAD_TIMEOUT_MS)
