@@ -16,4 +16,5 @@ export PATH="$PWD/$VENV/bin:$PATH"
 ensure_node_modules
 "$VENV/bin/python" scripts/check_fonts.py
 
-exec "$VENV/bin/python" -m pytest --nbval-lax tests chapters "$@"
+# A cell that runs longer than 300 s has hung: fail it instead of waiting for CI's limit.
+exec "$VENV/bin/python" -m pytest --nbval-lax --nbval-cell-timeout=300 tests chapters "$@"
