@@ -24,6 +24,8 @@ TOC = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
 SEARCH_EXPECTATIONS = {
     "遗忘门": "chapters/2_3_1_lstm_cell",
     "梯度消失": "chapters/2_2_rnn",
+    "梯度高速公路": "chapters/2_3_2_long_range",
+    "窥孔连接": "chapters/exercises",
 }
 
 
