@@ -5,8 +5,12 @@ For each shape (N, T, D, H) and dtype it prints the median time of ``forward`` a
 NumPy at their real shapes (one input projection, T recurrent products forward, T back,
 three weight/input-gradient products), the ratio of the two, and the time per step.
 
-    python benchmarks/bench_lstm.py            # all shapes, float32 and float64
+    OPENBLAS_NUM_THREADS=1 python benchmarks/bench_lstm.py   # all shapes, float32 and float64
     python benchmarks/bench_lstm.py --repeats 9
+
+On a shared two-core machine, two OpenBLAS threads on these small products can stall for
+whole time slices (seen here: a 15 ms forward pass taking 1.6 s); one thread gives stable
+figures, and is what scripts/ set for the book.
 
 Figures vary with the machine and its load: compare ratios measured in one run.
 """
@@ -14,6 +18,7 @@ Figures vary with the machine and its load: compare ratios measured in one run.
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
 import numpy as np
@@ -65,6 +70,8 @@ def main():
     parser.add_argument("--repeats", type=int, default=7)
     args = parser.parse_args()
     rng = np.random.default_rng(0)
+    threads = os.environ.get("OPENBLAS_NUM_THREADS", "unset")
+    print(f"numpy {np.__version__}, OPENBLAS_NUM_THREADS={threads}, median of {args.repeats}")
     header = (
         f"{'(N, T, D, H)':>22} {'dtype':>8} {'fwd ms':>9} {'fwd+bwd ms':>11} "
         f"{'floor ms':>9} {'ratio':>6} {'µs/step':>8}"
