@@ -97,8 +97,8 @@ def gate_heatmaps(trace, tokens, *, n=0, units=None, glosses=None, figsize=None)
         sharex=True,
         constrained_layout=True,
     )
-    names = {"i": "输入门 i_t", "f": "遗忘门 f_t", "o": "输出门 o_t"}
-    glossed = {"i": "input gate i_t", "f": "forget gate f_t", "o": "output gate o_t"}
+    names = {"i": "输入门 $i_t$", "f": "遗忘门 $f_t$", "o": "输出门 $o_t$"}
+    glossed = {"i": "input gate $i_t$", "f": "forget gate $f_t$", "o": "output gate $o_t$"}
     for ax, gate in zip(axes, "ifo", strict=True):
         token_heatmap(
             ax,
