@@ -227,11 +227,30 @@ def _is_thebe(js) -> bool:
     ) or "unpkg.com/thebe" in name
 
 
+_WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+_WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def _is_widget_support(js) -> bool:
+    """The embedded widget state, or one of the scripts that render it."""
+    name = getattr(js, "filename", "") or ""
+    attributes = getattr(js, "attributes", {}) or {}
+    return attributes.get("type") == _WIDGET_STATE or name.endswith(
+        (REQUIRE_JS, WIDGETS_SETUP_JS, HTML_MANAGER_JS)
+    )
+
+
 def page_context(app, pagename, templatename, context, doctree) -> None:
-    """html-page-context (late): drop Thebe, then refuse anything still remote."""
+    """html-page-context (late): drop Thebe and unused widget support, then refuse
+    anything still remote."""
     scripts = context.get("script_files")
     if isinstance(scripts, list):
         scripts[:] = [js for js in scripts if not _is_thebe(js)]
+        # The executor stores the widget state even when every widget's output is removed
+        # (tag remove-output); a page that shows no widget view needs neither the state nor
+        # the widget manager (about 3.6 MB).
+        if _WIDGET_VIEW not in (context.get("body", "") or ""):
+            scripts[:] = [js for js in scripts if not _is_widget_support(js)]
     css = context.get("css_files")
     if isinstance(css, list):
         css[:] = [c for c in css if "thebe" not in (getattr(c, "filename", "") or "")]

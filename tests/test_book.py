@@ -262,6 +262,17 @@ def test_every_page_is_chinese(built_site, docname):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("docname", NOTEBOOK_DOCS)
+def test_widget_manager_loads_only_where_a_widget_is_shown(built_site, docname):
+    html = page_html(built_site, docname).read_text(encoding="utf-8")
+    shows_widget = "application/vnd.jupyter.widget-view+json" in html
+    loads_manager = "html-manager/dist/embed-amd.js" in html
+    assert loads_manager == shows_widget, (
+        f"{docname}: shows a widget: {shows_widget}, loads the widget manager: {loads_manager}"
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("docname", NOTEBOOK_DOCS)
 def test_notebook_pages_have_launch_and_download_links(built_site, docname):
     url, branch = colab_cell.repository()
     org_repo = url.removeprefix("https://github.com/")
