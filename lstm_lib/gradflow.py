@@ -85,7 +85,7 @@ def product_norms(derivs, W, norm="spectral"):
 
 
 def random_recurrent_matrix(hidden_size, radius, *, seed=0):
-    """(H, H) Gaussian random matrix rescaled to spectral radius (max ``|eigenvalue|``) ``radius``."""
+    """(H, H) Gaussian random matrix with spectral radius ``radius`` (max ``|eigenvalue|``)."""
     if not isinstance(hidden_size, (int, np.integer)) or hidden_size < 1:
         raise ValueError(f"hidden_size must be a positive integer, got {hidden_size!r}")
     if not np.isscalar(radius) or not np.isfinite(radius) or radius < 0:

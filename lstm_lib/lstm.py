@@ -202,13 +202,16 @@ def forward(x, params, h0=None, c0=None, gates=None, coupled=False):
     Wz = params["Wh"] * scale
     act = np.empty((T, N, 4 * H), dtype)
     c, tc, h = (np.empty((T, N, H), dtype) for _ in range(3))
-    h_prev, c_prev = h0, c0
-    for t in range(T):
-        z = np.dot(h_prev, Wz, act[t])  # np.dot: less call overhead than @ on small shapes
-        z += xz[t]
-        cell.activate(z, z, {k: v[t] for k, v in forced_tm.items()} if forced else forced, coupled)
-        cell.update(act[t], c_prev, c[t], tc[t], h[t])
-        h_prev, c_prev = h[t], c[t]
+    h_prev, c_prev, forced_t = h0, c0, forced
+    # Iterating the time-major arrays yields each step's views without Python indexing.
+    for t, (z, xz_t, c_t, tc_t, h_t) in enumerate(zip(act, xz, c, tc, h, strict=True)):
+        np.dot(h_prev, Wz, z)  # np.dot: less call overhead than @ on small shapes
+        z += xz_t
+        if forced:
+            forced_t = {k: v[t] for k, v in forced_tm.items()}
+        cell.activate(z, z, forced_t, coupled)
+        cell.update(z, c_prev, c_t, tc_t, h_t)
+        h_prev, c_prev = h_t, c_t
     act_nt = act.transpose(1, 0, 2)
     return LSTMTrace(
         h=h.transpose(1, 0, 2),
@@ -267,12 +270,13 @@ def backward(dh, trace, dc_last=None, return_state_grads=False):
     dc_all = np.empty((T, N, H), dtype) if return_state_grads else None
     dh_rec = np.zeros((N, H), dtype)
     dh_t = np.empty((N, H), dtype)
-    for t in range(T - 1, -1, -1):
-        np.add(dh_tm[t], dh_rec, dh_t)
-        dc_prev = cell.backward_step(dh_t, dc, M[t], od[t], f[t], da[t])
-        np.dot(da2[t], WhT, dh_rec)
+    steps = zip(dh_tm[::-1], M[::-1], od[::-1], f[::-1], da[::-1], da2[::-1], strict=True)
+    for k, (dh_ext, M_t, od_t, f_t, da_t, da2_t) in enumerate(steps):
+        np.add(dh_ext, dh_rec, dh_t)
+        dc_prev = cell.backward_step(dh_t, dc, M_t, od_t, f_t, da_t)
+        np.dot(da2_t, WhT, dh_rec)
         if return_state_grads:
-            dh_all[t], dc_all[t] = dh_t, dc
+            dh_all[T - 1 - k], dc_all[T - 1 - k] = dh_t, dc
         dc = dc_prev
 
     # Weight gradients of all steps at once: large matrix products outside the loop.
