@@ -41,11 +41,20 @@ def float_array(name, value, *, ndim=None, dtype=None):
     return arr
 
 
+def integer(name, value, minimum=None):
+    """Return ``value`` as an int, or raise unless it is an integer >= ``minimum``
+    (a positive integer when ``minimum`` is None)."""
+    low = 1 if minimum is None else minimum
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < low:
+        expected = "a positive integer" if minimum is None else f"an integer >= {minimum}"
+        raise ValueError(f"{name} must be {expected}, got {value!r}")
+    return int(value)
+
+
 def layer_sizes(input_size, hidden_size, dtype):
     """Validate a cell's sizes and dtype; returns (D, H, np.dtype)."""
-    for name, v in (("input_size", input_size), ("hidden_size", hidden_size)):
-        if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 1:
-            raise ValueError(f"{name} must be a positive integer, got {v!r}")
+    integer("input_size", input_size)
+    integer("hidden_size", hidden_size)
     dtype = np.dtype(dtype)
     if dtype.kind != "f":
         raise TypeError(f"dtype must be a floating dtype, got {dtype}")

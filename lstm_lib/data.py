@@ -23,6 +23,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from . import _checks
+
 # (country, language, English gloss of the country, of the language)
 LANGUAGE_PAIRS = (
     ("法国", "法语", "France", "French"),
@@ -142,12 +144,6 @@ def _token_ids(name, ids, V, ndim=None):
     return arr
 
 
-def _count(name, value, minimum):
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
-
-
 def _n_languages(value):
     value = len(LANGUAGE_PAIRS) if value is None else value
     if not isinstance(value, (int, np.integer)) or not 2 <= value <= len(LANGUAGE_PAIRS):
@@ -203,8 +199,8 @@ def she_batch(n, filler_len, *, p_second=0.5, rng=None, n_languages=None):
     Returns:
         TextBatch: tokens (N, L + 11), y (N,), country_pos (N,), second_pos (N,) (-1: none).
     """
-    n = _count("n", n, 1)
-    L = _count("filler_len", filler_len, 0)
+    n = _checks.integer("n", n, 1)
+    L = _checks.integer("filler_len", filler_len, 0)
     K = _n_languages(n_languages)
     if not np.isscalar(p_second) or not 0.0 <= p_second <= 1.0:
         raise ValueError(f"p_second must be a probability in [0, 1], got {p_second!r}")
@@ -234,7 +230,7 @@ def make_sentence(country="法国", filler_len=10, *, seed=0, second_country=Non
     Returns:
         TextBatch with tokens (1, L + 11) and the fields as in ``she_batch``.
     """
-    L = _count("filler_len", filler_len, 0)
+    L = _checks.integer("filler_len", filler_len, 0)
     if country not in COUNTRIES:
         raise ValueError(f"country must be one of {COUNTRIES}, got {country!r}")
     filler = np.random.default_rng(seed).choice(VOCAB.encode(FILLER_WORDS), size=(1, L))
@@ -296,8 +292,8 @@ def adding_batch(n, T, *, rng=None, dtype=np.float64):
     Returns:
         AddingBatch with x (N, T, 2), y (N,), marked (N, 2).
     """
-    n = _count("n", n, 1)
-    T = _count("T", T, 11)
+    n = _checks.integer("n", n, 1)
+    T = _checks.integer("T", T, 11)
     rng = np.random.default_rng(rng)
     values = rng.uniform(-1.0, 1.0, size=(n, T))
     p1 = rng.integers(0, 10, size=n)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import lstm, model
+from . import _checks, lstm, model
 
 NORMS = ("spectral", "fro")
 ACTIVATIONS = {
@@ -86,8 +86,7 @@ def product_norms(derivs, W, norm="spectral"):
 
 def random_recurrent_matrix(hidden_size, radius, *, seed=0):
     """(H, H) Gaussian random matrix with spectral radius ``radius`` (max ``|eigenvalue|``)."""
-    if not isinstance(hidden_size, (int, np.integer)) or hidden_size < 1:
-        raise ValueError(f"hidden_size must be a positive integer, got {hidden_size!r}")
+    _checks.integer("hidden_size", hidden_size)
     if not np.isscalar(radius) or not np.isfinite(radius) or radius < 0:
         raise ValueError(f"radius must be a finite number >= 0, got {radius!r}")
     G = np.random.default_rng(seed).standard_normal((hidden_size, hidden_size))
@@ -113,8 +112,7 @@ def rnn_jacobian_norms(radius, *, hidden_size=32, T=100, activation="tanh", inpu
     """
     if activation not in ACTIVATIONS:
         raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
-    if not isinstance(T, (int, np.integer)) or T < 1:
-        raise ValueError(f"T must be a positive integer, got {T!r}")
+    _checks.integer("T", T)
     if not np.isscalar(input_scale) or not np.isfinite(input_scale) or input_scale < 0:
         raise ValueError(f"input_scale must be a finite number >= 0, got {input_scale!r}")
     phi, dphi = ACTIVATIONS[activation]

@@ -109,12 +109,10 @@ def init_model(cell="lstm", *, hidden_size, output_size, vocab_size=None, embed_
             "recurrent_init must be 'uniform' or 'orthogonal', got "
             f"{recurrent_init!r}"
         )
-    if not isinstance(output_size, (int, np.integer)) or output_size < 1:
-        raise ValueError(f"output_size must be a positive integer, got {output_size!r}")
+    _checks.integer("output_size", output_size)
     params = {}
     if vocab_size is not None:
-        if not isinstance(vocab_size, (int, np.integer)) or vocab_size < 1:
-            raise ValueError(f"vocab_size must be a positive integer, got {vocab_size!r}")
+        _checks.integer("vocab_size", vocab_size)
         params["emb"] = (embed_std * rng.standard_normal((vocab_size, embed_size))).astype(dtype)
     params.update(core)
     s = 1.0 / np.sqrt(hidden_size)
