@@ -24,7 +24,7 @@ from . import _checks, lstm, model
 NORMS = ("spectral", "fro")
 ACTIVATIONS = {
     "tanh": (np.tanh, lambda h: 1.0 - h * h),
-    "sigmoid": (lambda a: 0.5 * np.tanh(0.5 * a) + 0.5, lambda h: h * (1.0 - h)),
+    "sigmoid": (lstm.sigmoid, lambda h: h * (1.0 - h)),
     "linear": (lambda a: a, np.ones_like),
 }
 

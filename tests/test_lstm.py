@@ -89,6 +89,7 @@ def test_forward_satisfies_defining_equations(setup):
     # The gates are the textbook's sigmoid/tanh of the affine pre-activation.
     a = x @ p["Wx"] + h_prev @ p["Wh"] + p["b"]
     sig = lambda z: 1.0 / (1.0 + np.exp(-z))  # noqa: E731
+    np.testing.assert_allclose(lstm.sigmoid(a), sig(a), rtol=1e-13)
     np.testing.assert_allclose(tr.i, sig(a[..., :H]), rtol=1e-13)
     np.testing.assert_allclose(tr.f, sig(a[..., H : 2 * H]), rtol=1e-13)
     np.testing.assert_allclose(tr.g, np.tanh(a[..., 2 * H : 3 * H]), rtol=1e-13, atol=1e-15)
