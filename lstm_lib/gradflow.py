@@ -29,7 +29,7 @@ ACTIVATIONS = {
 }
 
 
-def state_grad_norms(params, batch, spec, gates=None):
+def state_grad_norms(params, batch, spec, gates=None, return_trace=False):
     """Per-step size of the gradient of the loss w.r.t. the hidden (and cell) states.
 
     Uses the per-example loss L_n (so the numbers do not depend on the batch size N):
@@ -39,16 +39,18 @@ def state_grad_norms(params, batch, spec, gates=None):
     Args:
         params, spec: from ``model.init_model``.  batch: a data batch with targets.
         gates: LSTM gate overrides, as in ``model.forward``.
+        return_trace: also return the cell's trace of the same forward pass.
 
     Returns:
-        {"h": (T,) array} and, for the LSTM, also "c": (T,) for dL/dC[t].
+        {"h": (T,) array} and, for the LSTM, also "c": (T,) for dL/dC[t];
+        with ``return_trace``, the pair (that dict, trace).
     """
     _, _, info = model.loss_and_grads(params, batch, spec, gates, state_grads=True)
     N = info["dh"].shape[0]
     out = {"h": N * np.linalg.norm(info["dh"], axis=2).mean(axis=0)}
     if "dc" in info:
         out["c"] = N * np.linalg.norm(info["dc"], axis=2).mean(axis=0)
-    return out
+    return (out, info["trace"]) if return_trace else out
 
 
 def _check_norm(norm):

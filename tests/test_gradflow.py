@@ -164,3 +164,13 @@ def test_lstm_cell_path_norms_are_products_of_forget_gates():
 def test_gradflow_rejects_bad_input(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
+
+
+def test_state_grad_norms_can_return_the_trace_of_the_same_pass():
+    params, spec = model.init_model("lstm", hidden_size=4, output_size=len(data.LANGUAGES),
+                                    vocab_size=len(data.VOCAB), embed_size=3, seed=0)
+    batch = data.france_batch(5, 3, rng=0)
+    norms, trace = gradflow.state_grad_norms(params, batch, spec, return_trace=True)
+    plain = gradflow.state_grad_norms(params, batch, spec)
+    np.testing.assert_array_equal(norms["c"], plain["c"])
+    np.testing.assert_array_equal(trace.f, model.forward(params, batch, spec).trace.f)
