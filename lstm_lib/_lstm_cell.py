@@ -3,6 +3,11 @@ teaching) and ``lstm.forward``/``backward`` (whole sequences), so the two cannot
 
 Arrays with a trailing 4H axis hold the four gates side by side (i, f, g, o); g is the
 candidate C~_t. See ``lstm_lib.lstm`` for the equations.
+
+The step functions write into arrays the caller gives them: the sequence functions pass
+views of their (T, N, ...) buffers, so a step allocates almost nothing. They take the gate
+blocks as separate (N, H) views, because slicing them apart again at every step would cost
+more than the arithmetic on such small arrays.
 """
 
 from __future__ import annotations
@@ -13,94 +18,114 @@ import numpy as np
 
 GATE_BLOCK = {"i": 0, "f": 1, "g": 2, "o": 3}
 
+
+def gate_views(act):
+    """(i, f, g, o): views of the four H-wide blocks of ``act`` (..., 4H), in gate order."""
+    H = act.shape[-1] // 4
+    return tuple(act[..., k * H : (k + 1) * H] for k in range(4))
+
+
 # One tanh gives all four activations: sigmoid(z) = 0.5 * tanh(z / 2) + 0.5 is exact
-# and cannot overflow, so the i, f, o pre-activations are halved (``scale``), passed
-# through tanh together with g's, then scaled and shifted back. Halving is exact in
-# floating point, so the sequence functions may halve the weights once instead.
+# and cannot overflow, so the i, f, o pre-activations are halved (``affine``'s scale),
+# passed through tanh together with g's, then scaled and shifted back. Halving is exact
+# in floating point, so the sequence functions may halve the weights once instead.
 
 
 @functools.lru_cache(maxsize=64)
-def scale(H, dtype):
-    """(4H,) read-only factors [0.5 (i), 0.5 (f), 1 (g), 0.5 (o)], blockwise."""
-    out = np.repeat(np.array([0.5, 0.5, 1.0, 0.5], dtype), H)
-    out.flags.writeable = False
-    return out
+def affine(shape, dtype):
+    """Read-only (scale, shift) arrays of ``shape`` (..., 4H), constant along the gate axis:
+    scale = [0.5 (i), 0.5 (f), 1 (g), 0.5 (o)] and shift = [0.5, 0.5, 0, 0.5], blockwise.
+
+    They are broadcast to the full shape (no copy) because on arrays this small a NumPy
+    ufunc on two arrays of the same shape runs about twice as fast as one that has to
+    broadcast a (4H,) row over (N, 4H).
+    """
+    H = shape[-1] // 4
+    scale = np.repeat(np.array([0.5, 0.5, 1.0, 0.5], dtype), H)
+    shift = np.repeat(np.array([0.5, 0.5, 0.0, 0.5], dtype), H)
+    return np.broadcast_to(scale, shape), np.broadcast_to(shift, shape)
 
 
-@functools.lru_cache(maxsize=64)
-def shift(H, dtype):
-    """(4H,) read-only offsets [0.5, 0.5, 0, 0.5], blockwise."""
-    out = np.repeat(np.array([0.5, 0.5, 0.0, 0.5], dtype), H)
-    out.flags.writeable = False
-    return out
-
-
-def activate(z, out, forced, coupled):
+def activate(z, out, scale_shift, forced, coupled):
     """Gate activations [i, f, g, o] into ``out`` (N, 4H) from halved pre-activations ``z``.
 
-    z = a * scale(H): a_i/2, a_f/2, a_g, a_o/2 (``out`` may be ``z`` itself).
+    z = a * scale: a_i/2, a_f/2, a_g, a_o/2 (``out`` may be ``z`` itself).
+    ``scale_shift`` is ``affine(out.shape, out.dtype)``.
     ``forced`` maps a gate name to its forced value (broadcastable to (N, H));
     ``coupled`` sets f = 1 - i (CIFG).
     """
-    H = out.shape[-1] // 4
+    scale, shift = scale_shift
     np.tanh(z, out)
-    np.multiply(out, scale(H, out.dtype), out)
-    np.add(out, shift(H, out.dtype), out)
-    if forced:
+    np.multiply(out, scale, out)
+    np.add(out, shift, out)
+    if forced or coupled:
+        gates = gate_views(out)
         for name, value in forced.items():
-            k = GATE_BLOCK[name]
-            out[:, k * H : (k + 1) * H] = value
-    if coupled:
-        np.subtract(1.0, out[:, :H], out[:, H : 2 * H])
+            gates[GATE_BLOCK[name]][...] = value
+        if coupled:
+            np.subtract(1.0, gates[0], gates[1])  # f = 1 - i
     return out
 
 
-def update(act, c_prev, c, tc, h):
-    """C_t = f*C_{t-1} + i*g;  h_t = o*tanh(C_t), written into c, tc (= tanh C_t) and h (N, H)."""
-    H = c_prev.shape[-1]
-    np.multiply(act[:, H : 2 * H], c_prev, c)  # f * C_{t-1}
-    c += act[:, :H] * act[:, 2 * H : 3 * H]  # + i * C~
+def update(i, f, g, o, c_prev, c, tc, h):
+    """C_t = f*C_{t-1} + i*g;  h_t = o*tanh(C_t), written into c, tc (= tanh C_t) and h.
+
+    Every argument is (N, H): the gates i, f, g (= C~_t), o, the previous cell state and
+    the three outputs.
+    """
+    np.multiply(f, c_prev, c)  # f * C_{t-1}
+    c += i * g  # + i * C~
     np.tanh(c, tc)
-    np.multiply(act[:, 3 * H :], tc, h)  # o * tanh(C_t)
+    np.multiply(o, tc, h)  # o * tanh(C_t)
 
 
 def local_factors(act, c_prev, tc, forced, coupled):
     """Per-gate factors that turn dL/dC_t and dL/dh_t into dL/da_t (any leading axes).
 
     Returns (M, od):
-        M (..., 4, H): dL/da_t[k] = dc * M[k] for k = i, f, g and dh_t * M[o], where
-            dc = dL/dC_t and dh_t = dL/dh_t;
+        M (..., 4H), blocks M_i, M_f, M_g, M_o like ``act``: dL/da_t is
+            [dc * M_i, dc * M_f, dc * M_g, dh_t * M_o], where dc = dL/dC_t, dh_t = dL/dh_t;
         od (..., H): o_t * (1 - tanh(C_t)^2), so that dL/dC_t gains dh_t * od.
     A forced gate's factor is zero: no gradient flows into it.
     """
-    H = c_prev.shape[-1]
-    i, f, g, o = act[..., :H], act[..., H : 2 * H], act[..., 2 * H : 3 * H], act[..., 3 * H :]
-    M = np.empty(act.shape[:-1] + (4, H), act.dtype)
+    i, f, g, o = gate_views(act)
+    M = np.subtract(1.0, act)
+    M *= act  # sigma'(a) = s(1 - s) in the blocks of i, f and o
+    M_i, M_f, M_g, M_o = gate_views(M)
     if coupled:  # f = 1 - i, so dL/di gains -dL/df = -dc * C_{t-1}
-        np.multiply(g - c_prev, i * (1.0 - i), out=M[..., 0, :])
-        M[..., 1, :] = 0.0
+        M_i *= g - c_prev
+        M_f[...] = 0.0
     else:
-        np.multiply(g, i * (1.0 - i), out=M[..., 0, :])
-        np.multiply(c_prev, f * (1.0 - f), out=M[..., 1, :])
-    np.multiply(i, 1.0 - g * g, out=M[..., 2, :])
-    np.multiply(tc, o * (1.0 - o), out=M[..., 3, :])
+        M_i *= g
+        M_f *= c_prev
+    np.multiply(g, g, M_g)
+    np.subtract(1.0, M_g, M_g)
+    M_g *= i  # i * tanh'(a_g)
+    M_o *= tc
     for name in forced:
-        M[..., GATE_BLOCK[name], :] = 0.0
-    return M, o * (1.0 - tc * tc)
+        gate_views(M)[GATE_BLOCK[name]][...] = 0.0
+    od = np.multiply(tc, tc)
+    np.subtract(1.0, od, od)
+    od *= o
+    return M, od
 
 
-def backward_step(dh, dc, M, od, f, da):
-    """One step of backprop through the cell (N sequences, H units).
+def backward_step(dh, dc_next, M, od, dc):
+    """One step of backprop through the cell, written into ``dc`` and, in place, ``M``.
 
     Args:
         dh: (N, H) total dL/dh_t.
-        dc: (N, H) dL/dC_t from later steps; updated in place to the total dL/dC_t.
-        M, od, f: this step's factors from ``local_factors`` (N, 4, H), (N, H) and f_t.
-        da: (N, 4, H) output buffer for dL/da_t.
-    Returns:
-        dc_prev (N, H): the share of dL/dC_t passed back to C_{t-1}.
+        dc_next: (N, H) the share of dL/dC_t that comes from step t+1 (f_{t+1} * dL/dC_{t+1}).
+        M: this step's (M_i, M_f, M_g, M_o) from ``local_factors``, each (N, H); each is
+            overwritten with its block of dL/da_t.
+        od: (N, H) this step's od from ``local_factors``.
+        dc: (N, H) output, the total dL/dC_t.
+    The share passed on to C_{t-1} is then dc * f_t.
     """
-    dc += dh * od
-    np.multiply(dc[:, None, :], M[:, :3], da[:, :3])
-    np.multiply(dh, M[:, 3], da[:, 3])
-    return dc * f
+    M_i, M_f, M_g, M_o = M
+    np.multiply(dh, od, dc)  # through h_t = o_t * tanh(C_t) ...
+    dc += dc_next  # ... plus through C_{t+1} = f_{t+1} * C_t + ...
+    M_i *= dc
+    M_f *= dc
+    M_g *= dc
+    M_o *= dh

@@ -20,6 +20,7 @@ gives the CIFG variant of Greff et al. (2017): f_t = 1 - i_t.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -103,9 +104,11 @@ def step_forward(x_t, h_prev, c_prev, params, gates=None, coupled=False):
     c_prev = _checks.initial_state("c_prev", c_prev, N, H, dtype)
     forced = _checks.gate_overrides(gates, (N, H), dtype, coupled)
     a = h_prev @ params["Wh"] + (x_t @ params["Wx"] + params["b"])  # (N, 4H): i, f, g, o
-    act = cell.activate(a * cell.scale(H, dtype), np.empty_like(a), forced, coupled)
+    scale, shift = cell.affine(a.shape, dtype)
+    act = cell.activate(a * scale, np.empty_like(a), (scale, shift), forced, coupled)
+    i, f, g, o = cell.gate_views(act)
     c, tc, h = (np.empty_like(c_prev) for _ in range(3))
-    cell.update(act, c_prev, c, tc, h)
+    cell.update(i, f, g, o, c_prev, c, tc, h)
     cache = {
         "x": x_t,
         "h_prev": h_prev,
@@ -136,10 +139,10 @@ def step_backward(dh, dc, cache):
     dc = _checks.float_array("dc", dc, ndim=2, dtype=act.dtype)
     _checks.expect_shape("dh", dh, (N, H))
     _checks.expect_shape("dc", dc, (N, H))
-    M, od = cell.local_factors(act, c_prev, cache["tc"], cache["forced"], cache["coupled"])
-    da = np.empty((N, 4, H), act.dtype)
-    dc_prev = cell.backward_step(dh, dc.copy(), M, od, act[:, H : 2 * H], da)
-    da = da.reshape(N, 4 * H)
+    da, od = cell.local_factors(act, c_prev, cache["tc"], cache["forced"], cache["coupled"])
+    dc_total = np.empty_like(dc)
+    cell.backward_step(dh, dc, cell.gate_views(da), od, dc_total)  # da: (N, 4H) dL/da_t
+    dc_prev = dc_total * act[:, H : 2 * H]  # through C_t = f_t * C_{t-1} + ...
     dparams = {"Wx": cache["x"].T @ da, "Wh": cache["h_prev"].T @ da, "b": da.sum(axis=0)}
     return da @ params["Wx"].T, da @ params["Wh"].T, dc_prev, dparams
 
@@ -154,8 +157,9 @@ class LSTMTrace:
 
     h, c, i, f, g, o: (N, T, H) hidden state, cell state C_t, gates and candidate C~_t.
     x: (N, T, D) input; h0, c0: (N, H) initial states. Internally the arrays are stored
-    time-major (T, N, ...) for fast per-step access; the (N, T, H) fields are views of
-    them. Every array belongs to this trace alone: no later call writes into it.
+    time-major (T, N, ...) for fast per-step access, the states with the initial state
+    as row 0; the (N, T, H) fields are views of them. Every array belongs to this trace
+    alone: no later call writes into it.
     """
 
     h: np.ndarray
@@ -171,9 +175,9 @@ class LSTMTrace:
     forced: dict
     coupled: bool
     act_tm: np.ndarray  # (T, N, 4H) gate activations, time-major
-    c_tm: np.ndarray  # (T, N, H) cell states, time-major
+    h_tm: np.ndarray  # (T + 1, N, H) hidden states h_0 ... h_T, time-major
+    c_tm: np.ndarray  # (T + 1, N, H) cell states C_0 ... C_T, time-major
     tc_tm: np.ndarray  # (T, N, H) tanh(C_t), time-major
-    h_tm: np.ndarray  # (T, N, H) hidden states, time-major
     x_tm: np.ndarray  # (T, N, D) inputs, time-major
 
 
@@ -194,48 +198,53 @@ def forward(x, params, h0=None, c0=None, gates=None, coupled=False):
     D, H, dtype = _check_params(params)
     x = _checks.sequence_input(x, D, dtype)
     N, T, _ = x.shape
-    h0 = _checks.initial_state("h0", h0, N, H, dtype)
-    c0 = _checks.initial_state("c0", c0, N, H, dtype)
+    h = np.empty((T + 1, N, H), dtype)  # h[0] = h0, h[t] = h_t
+    c = np.empty((T + 1, N, H), dtype)
+    h[0] = _checks.initial_state("h0", h0, N, H, dtype)
+    c[0] = _checks.initial_state("c0", c0, N, H, dtype)
     forced = _checks.gate_overrides(gates, (N, T, H), dtype, coupled)
     forced_tm = {k: v.transpose(1, 0, 2) for k, v in forced.items()}
 
-    # Input projections of every step at once (one large product), already halved for
-    # the sigmoid gates, as is Wh: z_t = xz_t + h_{t-1} Wz = a_t * scale.
-    scale = cell.scale(H, dtype)
+    # The input projections of every step at once (one large product) go straight into
+    # ``act``, already halved for the sigmoid gates, as is Wh: z_t = act_t + h_{t-1} Wz,
+    # the halved pre-activations a_t * scale.
+    scale = cell.affine((4 * H,), dtype)[0]
     x_tm = np.ascontiguousarray(x.transpose(1, 0, 2))
-    xz = (x_tm.reshape(T * N, D) @ (params["Wx"] * scale)).reshape(T, N, 4 * H)
-    xz += params["b"] * scale
+    act = (x_tm.reshape(T * N, D) @ (params["Wx"] * scale)).reshape(T, N, 4 * H)
+    act += params["b"] * scale
     Wz = params["Wh"] * scale
-    act = np.empty((T, N, 4 * H), dtype)
-    c, tc, h = (np.empty((T, N, H), dtype) for _ in range(3))
-    h_prev, c_prev, forced_t = h0, c0, forced
-    # Iterating the time-major arrays yields each step's views without Python indexing.
-    for t, (z, xz_t, c_t, tc_t, h_t) in enumerate(zip(act, xz, c, tc, h, strict=True)):
-        np.dot(h_prev, Wz, z)  # np.dot: less call overhead than @ on small shapes
-        z += xz_t
+    hz = np.empty((N, 4 * H), dtype)  # h_{t-1} Wz
+    tc = np.empty((T, N, H), dtype)
+    scale_shift = cell.affine((N, 4 * H), dtype)
+    h_prev, c_prev, forced_t = h[0], c[0], forced
+    # Iterating time-major arrays yields each step's views without Python indexing.
+    steps = zip(act, *cell.gate_views(act), c[1:], tc, h[1:], strict=True)
+    for t, (z, i_t, f_t, g_t, o_t, c_t, tc_t, h_t) in enumerate(steps):
+        np.dot(h_prev, Wz, hz)  # np.dot: less call overhead than @ on small shapes
+        z += hz
         if forced:
             forced_t = {k: v[t] for k, v in forced_tm.items()}
-        cell.activate(z, z, forced_t, coupled)
-        cell.update(z, c_prev, c_t, tc_t, h_t)
+        cell.activate(z, z, scale_shift, forced_t, coupled)
+        cell.update(i_t, f_t, g_t, o_t, c_prev, c_t, tc_t, h_t)
         h_prev, c_prev = h_t, c_t
     act_nt = act.transpose(1, 0, 2)
     return LSTMTrace(
-        h=h.transpose(1, 0, 2),
-        c=c.transpose(1, 0, 2),
+        h=h[1:].transpose(1, 0, 2),
+        c=c[1:].transpose(1, 0, 2),
         i=act_nt[..., :H],
         f=act_nt[..., H : 2 * H],
         g=act_nt[..., 2 * H : 3 * H],
         o=act_nt[..., 3 * H :],
         x=x,
-        h0=h0,
-        c0=c0,
+        h0=h[0],
+        c0=c[0],
         params=params,
         forced=forced,
         coupled=coupled,
         act_tm=act,
+        h_tm=h,
         c_tm=c,
         tc_tm=tc,
-        h_tm=h,
         x_tm=x_tm,
     )
 
@@ -263,36 +272,37 @@ def backward(dh, trace, dc_last=None, return_state_grads=False):
     dtype = trace.h.dtype
     dh = _checks.float_array("dh", dh, ndim=3, dtype=dtype)
     _checks.expect_shape("dh", dh, (N, T, H))
-    dc = _checks.initial_state("dc_last", dc_last, N, H, dtype).copy()
-    dh_tm = dh.transpose(1, 0, 2)
+    dc = _checks.initial_state("dc_last", dc_last, N, H, dtype).copy()  # dL/dC_t from t+1
 
-    c_prev = np.concatenate([trace.c0[None], trace.c_tm[:-1]])  # (T, N, H)
-    M, od = cell.local_factors(trace.act_tm, c_prev, trace.tc_tm, trace.forced, trace.coupled)
-    f = trace.act_tm[..., H : 2 * H]
+    act = trace.act_tm
+    # M becomes dL/da in place, step by step (see cell.backward_step).
+    M, od = cell.local_factors(act, trace.c_tm[:-1], trace.tc_tm, trace.forced, trace.coupled)
     WhT = np.ascontiguousarray(trace.params["Wh"].T)
-    da = np.empty((T, N, 4, H), dtype)
-    da2 = da.reshape(T, N, 4 * H)  # the same memory, gates side by side
-    dh_all = np.empty((T, N, H), dtype) if return_state_grads else None
-    dc_all = np.empty((T, N, H), dtype) if return_state_grads else None
-    dh_rec = np.zeros((N, H), dtype)
-    dh_t = np.empty((N, H), dtype)
-    steps = zip(dh_tm[::-1], M[::-1], od[::-1], f[::-1], da[::-1], da2[::-1], strict=True)
-    for k, (dh_ext, M_t, od_t, f_t, da_t, da2_t) in enumerate(steps):
+    dh_rec = np.zeros((N, H), dtype)  # dL/dh_t through h_t's use at step t+1
+    # The totals dL/dh_t and dL/dC_t: one row per step if the caller wants them all,
+    # otherwise one row reused at every step.
+    if return_state_grads:
+        dh_all, dc_all = np.empty((T, N, H), dtype), np.empty((T, N, H), dtype)
+        dh_rows, dc_rows = dh_all[::-1], dc_all[::-1]
+    else:
+        dh_rows, dc_rows = (itertools.repeat(np.empty((N, H), dtype), T) for _ in range(2))
+    # Step t's views of every array, walked from the last step back to the first.
+    f = cell.gate_views(act)[1]
+    per_step = (dh.transpose(1, 0, 2), f, od, M, *cell.gate_views(M))
+    steps = zip(dh_rows, dc_rows, *(arr[::-1] for arr in per_step), strict=True)
+    for dh_t, dc_t, dh_ext, f_t, od_t, da_t, *M_t in steps:
         np.add(dh_ext, dh_rec, dh_t)
-        dc_prev = cell.backward_step(dh_t, dc, M_t, od_t, f_t, da_t)
-        np.dot(da2_t, WhT, dh_rec)
-        if return_state_grads:
-            dh_all[T - 1 - k], dc_all[T - 1 - k] = dh_t, dc
-        dc = dc_prev
+        cell.backward_step(dh_t, dc, M_t, od_t, dc_t)  # M_t becomes da_t's blocks
+        np.multiply(dc_t, f_t, dc)  # the share passed back to C_{t-1}
+        np.dot(da_t, WhT, dh_rec)
 
     # Weight gradients of all steps at once: large matrix products outside the loop.
     D = trace.x.shape[2]
-    da2 = da.reshape(T * N, 4 * H)
-    h_prev = np.concatenate([trace.h0[None], trace.h_tm[:-1]]).reshape(T * N, H)
+    da2 = M.reshape(T * N, 4 * H)
     dx = (da2 @ trace.params["Wx"].T).reshape(T, N, D)
     grads = {
         "Wx": trace.x_tm.reshape(T * N, D).T @ da2,
-        "Wh": h_prev.T @ da2,
+        "Wh": trace.h_tm[:-1].reshape(T * N, H).T @ da2,
         "b": da2.sum(axis=0),
         "x": np.ascontiguousarray(dx.transpose(1, 0, 2)),
         "h0": dh_rec,

@@ -207,6 +207,32 @@ def test_trace_is_not_overwritten_by_a_later_call(setup):
     np.testing.assert_array_equal(tr1.f, f1)
 
 
+@pytest.mark.parametrize("n", [1, N])
+def test_backward_leaves_its_inputs_alone_and_repeats_exactly(setup, n):
+    """backward works in place on buffers of its own: a second call on the same trace gives
+    the same gradients, and neither the trace, dh, dc_last nor the caller's h0/c0 change."""
+    p, rng = setup["params"], setup["rng"]
+    x, h0, c0 = setup["x"][:n], setup["h0"][:n].copy(), setup["c0"][:n].copy()
+    dh, dc_last = rng.normal(size=(n, T, H)), rng.normal(size=(n, H))
+    tr = lstm.forward(x, p, h0, c0, gates={"o": 0.5})
+    saved = {k: getattr(tr, k).copy() for k in ("h", "c", "i", "f", "g", "o", "h0", "c0")}
+    h0[:] = c0[:] = 7.0  # the trace keeps its own copies of the initial states
+    inputs = {"dh": dh.copy(), "dc_last": dc_last.copy()}
+    first = lstm.backward(dh, tr, dc_last, return_state_grads=True)
+    second = lstm.backward(dh, tr, dc_last, return_state_grads=True)
+    without = lstm.backward(dh, tr, dc_last)
+    for k in first:
+        np.testing.assert_array_equal(first[k], second[k], err_msg=k)
+        if k in without:
+            np.testing.assert_array_equal(first[k], without[k], err_msg=k)
+    for k, v in saved.items():
+        np.testing.assert_array_equal(getattr(tr, k), v, err_msg=k)
+    np.testing.assert_array_equal(dh, inputs["dh"])
+    np.testing.assert_array_equal(dc_last, inputs["dc_last"])
+    assert not np.shares_memory(first["h"], second["h"])
+    assert not np.shares_memory(first["c"], second["c"])
+
+
 # --- bad input ---------------------------------------------------------------
 
 
