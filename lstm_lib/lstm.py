@@ -21,6 +21,7 @@ gives the CIFG variant of Greff et al. (2017): f_t = 1 - i_t.
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -181,6 +182,19 @@ class LSTMTrace:
     x_tm: np.ndarray  # (T, N, D) inputs, time-major
 
 
+def _trace_arrays(T, N, H, dtype):
+    """act (T, N, 4H), h and c (T + 1, N, H), tc (T, N, H): views of one new allocation.
+
+    One allocation rather than four: with four, glibc's malloc was measured here to hand the
+    memory back to the system after each forward+backward and page-fault it in again on
+    the next call (about 670 faults, 1.5 µs per step, for (1, 1000, 8, 32) in float64).
+    """
+    shapes = [(T, N, 4 * H), (T + 1, N, H), (T + 1, N, H), (T, N, H)]
+    sizes = [math.prod(shape) for shape in shapes]
+    parts = np.split(np.empty(sum(sizes), dtype), np.cumsum(sizes)[:-1])
+    return [part.reshape(shape) for part, shape in zip(parts, shapes, strict=True)]
+
+
 def forward(x, params, h0=None, c0=None, gates=None, coupled=False):
     """Run the LSTM over whole sequences.
 
@@ -198,8 +212,7 @@ def forward(x, params, h0=None, c0=None, gates=None, coupled=False):
     D, H, dtype = _check_params(params)
     x = _checks.sequence_input(x, D, dtype)
     N, T, _ = x.shape
-    h = np.empty((T + 1, N, H), dtype)  # h[0] = h0, h[t] = h_t
-    c = np.empty((T + 1, N, H), dtype)
+    act, h, c, tc = _trace_arrays(T, N, H, dtype)  # h[0] = h0, h[t] = h_t; same for c
     h[0] = _checks.initial_state("h0", h0, N, H, dtype)
     c[0] = _checks.initial_state("c0", c0, N, H, dtype)
     forced = _checks.gate_overrides(gates, (N, T, H), dtype, coupled)
@@ -210,11 +223,10 @@ def forward(x, params, h0=None, c0=None, gates=None, coupled=False):
     # the halved pre-activations a_t * scale.
     scale = cell.affine((4 * H,), dtype)[0]
     x_tm = np.ascontiguousarray(x.transpose(1, 0, 2))
-    act = (x_tm.reshape(T * N, D) @ (params["Wx"] * scale)).reshape(T, N, 4 * H)
+    np.dot(x_tm.reshape(T * N, D), params["Wx"] * scale, act.reshape(T * N, 4 * H))
     act += params["b"] * scale
     Wz = params["Wh"] * scale
     hz = np.empty((N, 4 * H), dtype)  # h_{t-1} Wz
-    tc = np.empty((T, N, H), dtype)
     scale_shift = cell.affine((N, 4 * H), dtype)
     h_prev, c_prev, forced_t = h[0], c[0], forced
     # Iterating time-major arrays yields each step's views without Python indexing.
