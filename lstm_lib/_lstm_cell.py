@@ -18,7 +18,8 @@ import math
 
 import numpy as np
 
-GATE_BLOCK = {"i": 0, "f": 1, "g": 2, "o": 3}
+GATE_ORDER = ("i", "f", "g", "o")  # the column blocks of every (..., 4H) array
+GATE_BLOCK = {name: k for k, name in enumerate(GATE_ORDER)}
 
 
 def sequence_buffers(T, N, H, dtype):

@@ -28,7 +28,7 @@ import numpy as np
 from . import _checks
 from . import _lstm_cell as cell
 
-GATE_ORDER = ("i", "f", "g", "o")
+GATE_ORDER = cell.GATE_ORDER
 PARAM_KEYS = ("Wx", "Wh", "b")
 
 
@@ -142,7 +142,7 @@ def step_backward(dh, dc, cache):
     da, od = cell.local_factors(act, c_prev, cache["tc"], cache["forced"], cache["coupled"])
     dc_total = np.empty_like(dc)
     cell.backward_step(dh, dc, cell.gate_views(da), od, dc_total)  # da: (N, 4H) dL/da_t
-    dc_prev = dc_total * act[:, H : 2 * H]  # through C_t = f_t * C_{t-1} + ...
+    dc_prev = dc_total * cell.gate_views(act)[1]  # through C_t = f_t * C_{t-1} + ...
     dparams = {"Wx": cache["x"].T @ da, "Wh": cache["h_prev"].T @ da, "b": da.sum(axis=0)}
     return da @ params["Wx"].T, da @ params["Wh"].T, dc_prev, dparams
 
