@@ -110,19 +110,12 @@ def test_bad_input_raises_with_a_clear_message(kwargs, exc, words):
 
 
 def test_untight_frames_keep_the_figure_size():
-    import base64
-    import re
-
-    import matplotlib.pyplot as plt
-
     def render(k):
         fig = plt.figure(figsize=(2, 1))
         fig.text(0.5, 0.5, "x" * k)
         return fig
 
     out = static_explorer(render, {"k": [1, 30]}, dpi=50, tight=False).data
-    sizes = set()
-    for b64 in re.findall(r"data:image/png;base64,([A-Za-z0-9+/=]+)", out):
-        png = base64.b64decode(b64)
-        sizes.add((int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")))
+    pngs = [base64.b64decode(b64) for b64 in _frames(out)]  # every frame, not just the first
+    sizes = {(int.from_bytes(p[16:20], "big"), int.from_bytes(p[20:24], "big")) for p in pngs}
     assert sizes == {(100, 50)}
