@@ -19,10 +19,35 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
+
+
+def require(message: str):
+    """A missing prerequisite: a failure in CI (CI=true), a skip elsewhere."""
+    if IN_CI:
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
+def toc_pages(toc_path: Path = ROOT / "_toc.yml") -> list[str]:
+    """Every docname in a jb-book ``_toc.yml``, in reading order (no extension)."""
+    toc = yaml.safe_load(toc_path.read_text(encoding="utf-8"))
+    pages = [toc["root"]]
+
+    def walk(entries):
+        for entry in entries or []:
+            if "file" in entry:
+                pages.append(entry["file"])
+            for key in ("parts", "chapters", "sections"):
+                walk(entry.get(key))
+
+    for key in ("parts", "chapters", "sections"):
+        walk(toc.get(key))
+    return [re.sub(r"\.(md|ipynb|rst)$", "", p) for p in pages]
 
 
 def pytest_addoption(parser):
@@ -137,7 +162,4 @@ def chromium_executable() -> str:
     )
     if path and Path(path).exists():
         return path
-    message = "Chromium not found (apt-get install chromium); set CHROMIUM_PATH to override"
-    if IN_CI:
-        pytest.fail(message, pytrace=False)
-    pytest.skip(message)
+    require("Chromium not found (apt-get install chromium); set CHROMIUM_PATH to override")

@@ -13,11 +13,9 @@ from pathlib import Path
 import nbformat
 import pytest
 import yaml
+from conftest import ROOT, toc_pages
 
-ROOT = Path(__file__).resolve().parent.parent
-CHAPTERS = ROOT / "chapters"
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
-TOC = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
 
 # Search terms a reader types, and the page each must lead to (data, not code: extend it
 # when a chapter introduces a term that readers will search for).
@@ -40,22 +38,6 @@ colab_cell = _load_script("colab_cell")
 check_fonts = _load_script("check_fonts")
 
 
-def toc_files(node=TOC) -> list[str]:
-    """Every `file:` / `root:` entry of _toc.yml, in order."""
-    found = []
-    if isinstance(node, dict):
-        for key in ("root", "file"):
-            if isinstance(node.get(key), str):
-                found.append(node[key])
-        for value in node.values():
-            if isinstance(value, (list, dict)):
-                found += toc_files(value)
-    elif isinstance(node, list):
-        for item in node:
-            found += toc_files(item)
-    return found
-
-
 def source_of(docname: str) -> Path:
     for suffix in (".ipynb", ".md"):
         path = ROOT / f"{docname}{suffix}"
@@ -64,7 +46,7 @@ def source_of(docname: str) -> Path:
     raise FileNotFoundError(f"_toc.yml names {docname!r}, but no {docname}.ipynb/.md exists")
 
 
-NOTEBOOKS = sorted(CHAPTERS.rglob("*.ipynb"))
+NOTEBOOKS = colab_cell.notebooks()
 NOTEBOOK_DOCS = [p.relative_to(ROOT).with_suffix("").as_posix() for p in NOTEBOOKS]
 
 
@@ -77,7 +59,7 @@ def test_there_are_chapters():
 
 
 def test_every_notebook_is_in_the_toc_and_every_toc_entry_exists():
-    entries = [entry.removesuffix(".ipynb").removesuffix(".md") for entry in toc_files()]
+    entries = toc_pages()
     assert len(entries) == len(set(entries)), f"_toc.yml lists a page twice: {entries}"
     orphans = sorted(set(NOTEBOOK_DOCS) - set(entries))
     assert not orphans, f"notebooks missing from _toc.yml: {orphans}"
@@ -255,7 +237,7 @@ def test_book_builds_without_warnings(book_build):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("docname", toc_files())
+@pytest.mark.parametrize("docname", toc_pages())
 def test_every_page_is_chinese(built_site, docname):
     assert parse_page(page_html(built_site, docname)).lang == "zh-CN"
 

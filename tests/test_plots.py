@@ -1,13 +1,12 @@
 """Tests of lstm_lib.fonts and lstm_lib.plots."""
 
-import os
-
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from conftest import require  # noqa: E402
 
 from lstm_lib import fonts, lstm, plots  # noqa: E402
 
@@ -15,9 +14,7 @@ from lstm_lib import fonts, lstm, plots  # noqa: E402
 def test_cjk_font_is_found_and_renders_without_missing_glyphs(recwarn):
     family = fonts.setup_cjk_font(quiet=True)
     if family is None:
-        if os.environ.get("CI"):
-            pytest.fail("no CJK font installed: CI must install fonts-noto-cjk")
-        pytest.skip("no CJK font on this machine (install fonts-noto-cjk)")
+        require("no CJK font on this machine: install fonts-noto-cjk (CI must)")
     assert fonts.cjk_available()
     fig, ax = plt.subplots()
     ax.set_title("遗忘门 f_t 与细胞状态 C_t")

@@ -29,12 +29,11 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import pytest
-import yaml
+from conftest import require, toc_pages
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 BOOK_ROOT = Path(os.environ.get("BOOK_ROOT", Path(__file__).resolve().parents[1]))
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 CHROMIUM_ARGS = [
     "--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
@@ -49,25 +48,8 @@ SEARCH_TERMS = {
 LOAD_TIMEOUT_MS = 60_000
 
 
-def _toc_pages(toc_path: Path) -> list[str]:
-    """Every docname in a jb-book ``_toc.yml``, in reading order (no extension)."""
-    toc = yaml.safe_load(toc_path.read_text(encoding="utf-8"))
-    pages = [toc["root"]]
-
-    def walk(entries):
-        for entry in entries or []:
-            if "file" in entry:
-                pages.append(entry["file"])
-            for key in ("parts", "chapters", "sections"):
-                walk(entry.get(key))
-
-    for key in ("parts", "chapters", "sections"):
-        walk(toc.get(key))
-    return [re.sub(r"\.(md|ipynb|rst)$", "", p) for p in pages]
-
-
 TOC = BOOK_ROOT / "_toc.yml"
-PAGES = _toc_pages(TOC) if TOC.exists() else []
+PAGES = toc_pages(TOC) if TOC.exists() else []
 
 
 # ----------------------------------------------------------------------------- fixtures
@@ -95,7 +77,7 @@ def browser(chromium_executable):
     try:
         from playwright.sync_api import sync_playwright
     except ImportError as exc:  # pragma: no cover - environment problem
-        (pytest.fail if IN_CI else pytest.skip)(f"the playwright package is missing: {exc}")
+        require(f"the playwright package is missing: {exc}")
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=chromium_executable, args=CHROMIUM_ARGS,
                               headless=True)
