@@ -20,6 +20,7 @@ CJK_FAMILIES = (
     "Noto Sans CJK SC",
     "Noto Sans SC",
     "Source Han Sans SC",
+    "Source Han Sans CN",
     "WenQuanYi Zen Hei",
     "WenQuanYi Micro Hei",
     "Sarasa Gothic SC",
@@ -49,8 +50,10 @@ INSTALL_HINT = (
 _state = {"family": None, "warned": False}
 
 
-def _installed_families():
-    return {f.name for f in font_manager.fontManager.ttflist}
+def _first_installed():
+    """The first family of CJK_FAMILIES that matplotlib's font manager knows, or None."""
+    names = {f.name for f in font_manager.fontManager.ttflist}
+    return next((family for family in CJK_FAMILIES if family in names), None)
 
 
 def find_cjk_font():
@@ -59,18 +62,16 @@ def find_cjk_font():
     Fonts installed after matplotlib cached its font list are found too: their files are
     looked up on disk and added to the running font manager (public ``addfont`` API).
     """
-    names = _installed_families()
-    for family in CJK_FAMILIES:
-        if family in names:
-            return family
+    family = _first_installed()
+    if family is not None:
+        return family
     for path in font_manager.findSystemFonts():
         if any(hint in os.path.basename(path).lower() for hint in _CJK_FILE_HINTS):
             try:
                 font_manager.fontManager.addfont(path)
             except (OSError, RuntimeError, ValueError):
                 continue
-    names = _installed_families()
-    return next((family for family in CJK_FAMILIES if family in names), None)
+    return _first_installed()
 
 
 def setup_cjk_font(quiet=False):

@@ -1,4 +1,4 @@
-"""Check that matplotlib draws Chinese with the font chosen in chapters/matplotlibrc.
+"""Check that matplotlib draws Chinese with the font lstm_lib.fonts.setup_cjk_font picks.
 
 matplotlib caches its list of fonts (``fontlist-*.json`` in ``matplotlib.get_cachedir()``)
 and does not notice fonts installed after the cache was written: a freshly installed
@@ -25,16 +25,19 @@ INSTALL = "sudo apt-get install fonts-noto-cjk   (Debian/Ubuntu; Binder reads ap
 
 
 def probe() -> dict:
-    """Render SAMPLE with the chapters' rc settings; report which font was used."""
+    """Render SAMPLE as a chapter does (its rc file, then ``setup_cjk_font``); report the font."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from matplotlib import font_manager
 
+    from lstm_lib import fonts
+
     matplotlib.rc_file(RCFILE)
-    wanted = [f for f in matplotlib.rcParams["font.sans-serif"] if f != "DejaVu Sans"]
-    known = {f.name for f in font_manager.fontManager.ttflist}
+    # Before setup_cjk_font, which adds uncached CJK files to this process's font list.
+    cached = {Path(f.fname).resolve() for f in font_manager.fontManager.ttflist}
+    family = fonts.setup_cjk_font(quiet=True)
     problems: list[str] = []
 
     class Collect(logging.Handler):
@@ -52,11 +55,10 @@ def probe() -> dict:
     logging.getLogger("matplotlib").removeHandler(handler)
     problems += [str(w.message) for w in caught]
     used = font_manager.findfont(font_manager.FontProperties(family=["sans-serif"]))
-    cached = {Path(f.fname).resolve() for f in font_manager.fontManager.ttflist}
     on_disk = {Path(p).resolve() for p in font_manager.findSystemFonts()}
     return {
         "uncached_files": sorted(map(str, on_disk - cached)),
-        "available": [f for f in wanted if f in known],
+        "available": [family] if family else [],
         "used_file": used,
         "problems": problems,
         "cache_dir": matplotlib.get_cachedir(),
@@ -91,7 +93,7 @@ def main(argv: list[str]) -> int:
     if result["available"] and not result["problems"]:
         print(f"Chinese text renders with {result['available'][0]} ({result['used_file']})")
         return 0
-    print("matplotlib cannot draw Chinese text with the fonts in chapters/matplotlibrc.")
+    print("matplotlib cannot draw Chinese text: none of lstm_lib.fonts.CJK_FAMILIES is installed.")
     for problem in result["problems"][:3]:
         print("  ", problem)
     print(f"Install a CJK font: {INSTALL}")

@@ -191,7 +191,7 @@ def test_chinese_text_renders_with_a_cjk_font():
     """matplotlib draws Chinese with a real CJK font (a failure, never a skip)."""
     result = check_fonts.run_probe_in_new_process()
     assert result["available"], (
-        f"no CJK font of chapters/matplotlibrc is known to matplotlib; "
+        f"none of lstm_lib.fonts.CJK_FAMILIES is known to matplotlib; "
         f"install: {check_fonts.INSTALL}; then run python scripts/check_fonts.py"
     )
     assert not result["problems"], result["problems"][:3]
