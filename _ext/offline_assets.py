@@ -56,6 +56,8 @@ MATHJAX_JS = "mathjax/es5/tex-mml-chtml.js"
 REQUIRE_JS = "requirejs/require.js"
 WIDGETS_SETUP_JS = "widgets-setup.js"
 HTML_MANAGER_JS = "html-manager/dist/embed-amd.js"
+# What a page showing a widget loads, in this order (and nothing else needs).
+WIDGET_JS = (REQUIRE_JS, WIDGETS_SETUP_JS, HTML_MANAGER_JS)
 MERMAID_JS = "mermaid/dist/mermaid.esm.min.mjs"
 FONT_AWESOME_CSS = "font-awesome/css/font-awesome.min.css"
 
@@ -160,11 +162,7 @@ def _check_sources(app) -> list[tuple[Path, Path]]:
 def configure(app, config) -> None:
     """config-inited: point every front-end library at the site's own copy."""
     config.mathjax_path = _FROM_STATIC + MATHJAX_JS
-    config.nb_ipywidgets_js = {
-        _FROM_STATIC + REQUIRE_JS: {},
-        _FROM_STATIC + WIDGETS_SETUP_JS: {},
-        _FROM_STATIC + HTML_MANAGER_JS: {},
-    }
+    config.nb_ipywidgets_js = {_FROM_STATIC + js: {} for js in WIDGET_JS}
     if "mermaid_use_local" in config:
         config.mermaid_use_local = _FROM_STATIC + MERMAID_JS
         if config.mermaid_fullscreen_button == "\u26f6":  # no font on the reader's machine has it
@@ -235,9 +233,7 @@ def _is_widget_support(js) -> bool:
     """The embedded widget state, or one of the scripts that render it."""
     name = getattr(js, "filename", "") or ""
     attributes = getattr(js, "attributes", {}) or {}
-    return attributes.get("type") == _WIDGET_STATE or name.endswith(
-        (REQUIRE_JS, WIDGETS_SETUP_JS, HTML_MANAGER_JS)
-    )
+    return attributes.get("type") == _WIDGET_STATE or name.endswith(WIDGET_JS)
 
 
 def page_context(app, pagename, templatename, context, doctree) -> None:

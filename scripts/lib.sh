@@ -1,4 +1,4 @@
-# Shared by scripts/setup.sh and scripts/test.sh (sourced from the repository root).
+# Shared by scripts/setup.sh, scripts/test.sh and Binder's start (sourced from the repository root).
 # VENV: the virtual environment to create/use (default .venv in the repository).
 VENV=${VENV:-.venv}
 PYTHON=${PYTHON:-python3}
