@@ -158,6 +158,12 @@ def _html_path(page):
     return page + ".html"
 
 
+@pytest.fixture(scope="session")
+def page_weights() -> dict:
+    """Bytes each page loads, as measured by test_page_offline (reused by test_site_metrics)."""
+    return {}
+
+
 # ----------------------------------------------------------------------------- tests
 def test_toc_lists_pages():
     assert TOC.exists(), f"{TOC} is missing: the site checks visit every page it lists"
@@ -182,10 +188,11 @@ _RAW_TEX = re.compile(r"\\\(|\\\)|\\\[|\\\]|\$\$|\$[^$\n]{0,200}?\\[A-Za-z]+[^$\
 
 
 @pytest.mark.parametrize("page", PAGES)
-def test_page_offline(browser, site, shots, page):
+def test_page_offline(browser, site, shots, page_weights, page):
     root, base = site
     assert (root / _html_path(page)).exists(), f"{page} from _toc.yml was not built"
     v = Visit(browser, base, _html_path(page))
+    page_weights[page] = v.bytes
     try:
         p = v.page
         p.screenshot(path=str(shots / (page.replace("/", "__") + ".png")), full_page=True)
@@ -307,15 +314,16 @@ def test_search_finds_term(browser, site, term):
         assert target in found, f"search for {term} misses {target}; found {sorted(found)}"
 
 
-def test_site_metrics(browser, site):
+def test_site_metrics(browser, site, page_weights):
     """Measure the site: total size, heaviest page, its load time (written to JSON)."""
     root, base = site
     total = sum(f.stat().st_size for f in root.rglob("*") if f.is_file())
-    weights = {}
     for page in PAGES:
-        v = Visit(browser, base, _html_path(page))
-        weights[page] = v.bytes
-        v.close()
+        if page not in page_weights:  # e.g. when run alone with -k
+            v = Visit(browser, base, _html_path(page))
+            page_weights[page] = v.bytes
+            v.close()
+    weights = {page: page_weights[page] for page in PAGES}
     heaviest = max(weights, key=weights.get)
     times = []
     for _ in range(3):
