@@ -53,12 +53,32 @@ def integer(name, value, minimum=None):
 
 def layer_sizes(input_size, hidden_size, dtype):
     """Validate a cell's sizes and dtype; returns (D, H, np.dtype)."""
-    integer("input_size", input_size)
-    integer("hidden_size", hidden_size)
+    D = integer("input_size", input_size)
+    H = integer("hidden_size", hidden_size)
     dtype = np.dtype(dtype)
     if dtype.kind != "f":
         raise TypeError(f"dtype must be a floating dtype, got {dtype}")
-    return int(input_size), int(hidden_size), dtype
+    return D, H, dtype
+
+
+CELL_PARAM_KEYS = ("Wx", "Wh", "b")
+
+
+def cell_params(params, blocks):
+    """Validate a recurrent cell's {"Wx": (D, kH), "Wh": (H, kH), "b": (kH,)} with
+    k = ``blocks`` (1 for the tanh RNN, 4 for the LSTM); returns (D, H, dtype)."""
+    dtype = param_dict(params, CELL_PARAM_KEYS)
+    Wx, Wh, b = params["Wx"], params["Wh"], params["b"]
+    width = "H" if blocks == 1 else f"{blocks}H"
+    if Wh.ndim != 2 or Wh.shape[1] != blocks * Wh.shape[0]:
+        raise ValueError(f"params['Wh'] must have shape (H, {width}), got {Wh.shape}")
+    H = Wh.shape[0]
+    if Wx.ndim != 2 or Wx.shape[1] != blocks * H:
+        raise ValueError(
+            f"params['Wx'] must have shape (D, {width}) = (D, {blocks * H}), got {Wx.shape}"
+        )
+    expect_shape("params['b']", b, (blocks * H,))
+    return Wx.shape[0], H, dtype
 
 
 def expect_shape(name, arr, shape):

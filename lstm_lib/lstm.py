@@ -29,7 +29,7 @@ from . import _checks
 from . import _lstm_cell as cell
 
 GATE_ORDER = cell.GATE_ORDER
-PARAM_KEYS = ("Wx", "Wh", "b")
+PARAM_KEYS = _checks.CELL_PARAM_KEYS
 
 
 def sigmoid(z):
@@ -67,18 +67,6 @@ def init_params(input_size, hidden_size, *, seed=None, forget_bias=1.0, dtype=np
     }
 
 
-def _check_params(params):
-    dtype = _checks.param_dict(params, PARAM_KEYS)
-    Wx, Wh, b = params["Wx"], params["Wh"], params["b"]
-    if Wh.ndim != 2 or Wh.shape[1] != 4 * Wh.shape[0]:
-        raise ValueError(f"params['Wh'] must have shape (H, 4H), got {Wh.shape}")
-    H = Wh.shape[0]
-    if Wx.ndim != 2 or Wx.shape[1] != 4 * H:
-        raise ValueError(f"params['Wx'] must have shape (D, 4H) = (D, {4 * H}), got {Wx.shape}")
-    _checks.expect_shape("params['b']", b, (4 * H,))
-    return Wx.shape[0], H, dtype
-
-
 # ---------------------------------------------------------------------------
 # One time step (for teaching; the sequence functions below use the same helpers).
 
@@ -96,7 +84,7 @@ def step_forward(x_t, h_prev, c_prev, params, gates=None, coupled=False):
     Returns:
         (h, c, cache): h and c are (N, H); cache holds what ``step_backward`` needs.
     """
-    D, H, dtype = _check_params(params)
+    D, H, dtype = _checks.cell_params(params, blocks=4)
     x_t = _checks.float_array("x_t", x_t, ndim=2, dtype=dtype)
     N = x_t.shape[0]
     _checks.expect_shape("x_t", x_t, (N, D))
@@ -195,7 +183,7 @@ def forward(x, params, h0=None, c0=None, gates=None, coupled=False):
     Returns:
         LSTMTrace with h, c, i, f, g, o of shape (N, T, H).
     """
-    D, H, dtype = _check_params(params)
+    D, H, dtype = _checks.cell_params(params, blocks=4)
     x = _checks.sequence_input(x, D, dtype)
     N, T, _ = x.shape
     act, h, c, tc = cell.sequence_buffers(T, N, H, dtype)  # h[0] = h0, h[t] = h_t; same for c

@@ -138,7 +138,7 @@ def _check_spec(spec):
 
 def _check_params(params, spec):
     _check_spec(spec)
-    keys = (("emb",) if spec.vocab_size is not None else ()) + ("Wx", "Wh", "b", "Wy", "by")
+    keys = (("emb",) if spec.vocab_size is not None else ()) + (*lstm.PARAM_KEYS, "Wy", "by")
     _checks.param_dict(params, keys)
     H = params["Wh"].shape[0]
     K = params["by"].shape[0] if params["by"].ndim == 1 else -1
@@ -294,7 +294,7 @@ def loss_and_grads(params, batch, spec, gates=None, state_grads=False):
     if spec.vocab_size is not None:
         grads["emb"] = np.zeros_like(params["emb"])
         np.add.at(grads["emb"], _inputs(batch), core["x"])
-    grads.update({k: core[k] for k in ("Wx", "Wh", "b")})
+    grads.update({k: core[k] for k in lstm.PARAM_KEYS})
     grads["Wy"] = h_last.T @ dlogits
     grads["by"] = dlogits.sum(axis=0)
     info = {"accuracy": accuracy, "logits": logits, "trace": trace}

@@ -16,7 +16,7 @@ import numpy as np
 
 from . import _checks
 
-PARAM_KEYS = ("Wx", "Wh", "b")
+PARAM_KEYS = _checks.CELL_PARAM_KEYS
 
 
 def init_params(input_size, hidden_size, *, seed=None, dtype=np.float64):
@@ -39,18 +39,6 @@ def init_params(input_size, hidden_size, *, seed=None, dtype=np.float64):
     }
 
 
-def _check_params(params):
-    dtype = _checks.param_dict(params, PARAM_KEYS)
-    Wx, Wh, b = params["Wx"], params["Wh"], params["b"]
-    if Wh.ndim != 2 or Wh.shape[0] != Wh.shape[1]:
-        raise ValueError(f"params['Wh'] must have shape (H, H), got {Wh.shape}")
-    H = Wh.shape[0]
-    if Wx.ndim != 2 or Wx.shape[1] != H:
-        raise ValueError(f"params['Wx'] must have shape (D, H) = (D, {H}), got {Wx.shape}")
-    _checks.expect_shape("params['b']", b, (H,))
-    return Wx.shape[0], H, dtype
-
-
 def _cell_backward(dh, h, Wh_T):
     """One step back through h = tanh(a): returns (da, dh_prev); dh, h are (N, H)."""
     da = dh * (1.0 - h * h)
@@ -66,7 +54,7 @@ def step_forward(x_t, h_prev, params):
     Returns:
         (h, cache): h is (N, H); cache holds what ``step_backward`` needs.
     """
-    D, H, dtype = _check_params(params)
+    D, H, dtype = _checks.cell_params(params, blocks=1)
     x_t = _checks.float_array("x_t", x_t, ndim=2, dtype=dtype)
     N = x_t.shape[0]
     _checks.expect_shape("x_t", x_t, (N, D))
@@ -113,7 +101,7 @@ def forward(x, params, h0=None):
     Returns:
         RNNTrace; trace.h is (N, T, H).
     """
-    D, H, dtype = _check_params(params)
+    D, H, dtype = _checks.cell_params(params, blocks=1)
     x = _checks.sequence_input(x, D, dtype)
     N, T, _ = x.shape
     h0 = _checks.initial_state("h0", h0, N, H, dtype)
