@@ -190,10 +190,7 @@ def _merged_gates(spec, gates):
             "'rnn'"
         )
     if not isinstance(gates, dict):
-        raise TypeError(
-            "gates must be a dict with keys among 'i', 'f', 'o', got "
-            f"{type(gates).__name__}"
-        )
+        return gates, coupled  # lstm.forward rejects it with the usual message
     clash = sorted(set(gates) & set(forced))
     if clash:
         raise ValueError(
@@ -219,11 +216,10 @@ def forward(params, inputs, spec, gates=None):
     """
     _check_params(params, spec)
     x = _embed(params, spec, _inputs(inputs))
+    forced, coupled = _merged_gates(spec, gates)  # also rejects gates for an RNN
     if spec.cell == "lstm":
-        forced, coupled = _merged_gates(spec, gates)
         trace = lstm.forward(x, _cell_params(params), gates=forced, coupled=coupled)
     else:
-        _merged_gates(spec, gates)
         trace = rnn.forward(x, _cell_params(params))
     logits = trace.h[:, -1] @ params["Wy"] + params["by"]
     probs = losses.softmax(logits) if spec.loss == "xent" else None
@@ -286,10 +282,7 @@ def loss_and_grads(params, batch, spec, gates=None, state_grads=False):
     h_last = trace.h[:, -1]
     dh = np.zeros_like(trace.h)
     dh[:, -1] = dlogits @ params["Wy"].T
-    if spec.cell == "lstm":
-        core = lstm.backward(dh, trace, return_state_grads=state_grads)
-    else:
-        core = rnn.backward(dh, trace, return_state_grads=state_grads)
+    core = CELLS[spec.cell].backward(dh, trace, return_state_grads=state_grads)
     grads = {}
     if spec.vocab_size is not None:
         grads["emb"] = np.zeros_like(params["emb"])
