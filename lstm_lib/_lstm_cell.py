@@ -119,7 +119,7 @@ def local_factors(act, c_prev, tc, forced, coupled):
     M_g *= i  # i * tanh'(a_g)
     M_o *= tc
     for name in forced:
-        gate_views(M)[GATE_BLOCK[name]][...] = 0.0
+        (M_i, M_f, M_g, M_o)[GATE_BLOCK[name]][...] = 0.0
     od = np.multiply(tc, tc)
     np.subtract(1.0, od, od)
     od *= o

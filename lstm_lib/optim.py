@@ -117,13 +117,14 @@ def adam(params, grads, state=None, *, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8
                  "v": {k: np.zeros_like(p) for k, p in params.items()}}
     state["t"] += 1
     t = state["t"]
-    step = lr * np.sqrt(1.0 - beta2**t) / (1.0 - beta1**t)
+    correction2 = np.sqrt(1.0 - beta2**t)
+    step = lr * correction2 / (1.0 - beta1**t)
+    eps_hat = eps * correction2  # eps scaled so that the step equals Algorithm 1 exactly
     for k, p in params.items():
         g, m, v = grads[k], state["m"][k], state["v"][k]
         m *= beta1
         m += (1.0 - beta1) * g
         v *= beta2
         v += (1.0 - beta2) * (g * g)
-        # eps is scaled by the bias correction so that the step equals Algorithm 1 exactly.
-        p -= (step * m / (np.sqrt(v) + eps * np.sqrt(1.0 - beta2**t))).astype(p.dtype)
+        p -= (step * m / (np.sqrt(v) + eps_hat)).astype(p.dtype)
     return state

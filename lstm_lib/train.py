@@ -187,8 +187,7 @@ def train_task(task="france", cell="lstm", *, variant="full", filler_len=20, T=5
         raise ValueError(f"task must be one of {TASKS}, got {task!r}")
     if cell not in model.CELLS:
         raise ValueError(f"cell must be one of {sorted(model.CELLS)}, got {cell!r}")
-    allowed = set(TASK_DEFAULTS["france"]) | {"forget_bias", "input_bias", "recurrent_init",
-                                             "optimizer", "eval_every"}
+    allowed = {*TASK_DEFAULTS["france"], *CELL_DEFAULTS["lstm"], "optimizer", "eval_every"}
     unknown = sorted(set(overrides) - allowed)
     if unknown:
         raise ValueError(f"overrides must be among {sorted(allowed)}, got {unknown}")
