@@ -25,8 +25,10 @@ import itertools
 import json
 import math
 import numbers
+import statistics
+import time
 
-__all__ = ["static_explorer", "render_frames"]
+__all__ = ["static_explorer", "render_frames", "redraw_ms"]
 
 _COUNTER = itertools.count()
 _MAX_RADIO = 4
@@ -98,6 +100,31 @@ def _fmt(v):
 
 def _is_numeric(pairs):
     return all(isinstance(v, numbers.Real) and not isinstance(v, bool) for _, v in pairs)
+
+
+def redraw_ms(render, *args, repeats=5, **kwargs):
+    """Median wall time, in milliseconds, of one redraw of a live widget's figure:
+    ``render(*args, **kwargs)`` plus drawing the Figure it returns (closed afterwards).
+
+    Args:
+        render: ``callable(...) -> matplotlib.figure.Figure``.
+        repeats: how many redraws to time, a positive integer.
+
+    Returns:
+        float, the median over ``repeats`` redraws.
+    """
+    import matplotlib.pyplot as plt
+
+    if not isinstance(repeats, numbers.Integral) or isinstance(repeats, bool) or repeats < 1:
+        raise ValueError(f"repeats must be a positive integer, got {repeats!r}")
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fig = render(*args, **kwargs)
+        fig.canvas.draw()
+        times.append(time.perf_counter() - start)
+        plt.close(fig)
+    return 1000 * statistics.median(times)
 
 
 def render_frames(render, controls, *, dpi=80, tight=True):

@@ -11,7 +11,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 
-from lstm_lib.explorer import static_explorer  # noqa: E402
+from lstm_lib.explorer import redraw_ms, static_explorer  # noqa: E402
 
 
 def _h(v):
@@ -119,3 +119,20 @@ def test_untight_frames_keep_the_figure_size():
     pngs = [base64.b64decode(b64) for b64 in _frames(out)]  # every frame, not just the first
     sizes = {(int.from_bytes(p[16:20], "big"), int.from_bytes(p[20:24], "big")) for p in pngs}
     assert sizes == {(100, 50)}
+
+
+def test_redraw_ms_times_render_and_draw_and_closes_the_figures():
+    calls = []
+
+    def render(k, *, label):
+        calls.append((k, label))
+        fig = plt.figure(figsize=(2, 1))
+        fig.text(0.5, 0.5, label * k)
+        return fig
+
+    before = set(plt.get_fignums())
+    ms = redraw_ms(render, 3, label="x", repeats=4)
+    assert ms > 0 and calls == [(3, "x")] * 4
+    assert set(plt.get_fignums()) == before
+    with pytest.raises(ValueError, match="repeats must be a positive integer, got 0"):
+        redraw_ms(render, 3, label="x", repeats=0)
